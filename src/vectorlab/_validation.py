@@ -1,0 +1,125 @@
+"""Input checks shared by every module: turn bad input into one clear error, never a numpy traceback.
+
+Each function returns the checked (and, where it says so, converted) value so callers can write
+``vectors = as_matrix(vectors, "vectors")`` and move on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "as_matrix",
+    "as_vector_or_matrix",
+    "check_k",
+    "check_same_dims",
+    "check_packed",
+]
+
+
+def _describe(value: Any) -> str:
+    """A short description of a value for error messages (type and shape, never the whole array)."""
+    if isinstance(value, np.ndarray):
+        return f"array of shape {value.shape} and dtype {value.dtype}"
+    return type(value).__name__
+
+
+def _to_float_array(value: Any, name: str) -> np.ndarray:
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"{name} is a {type(value).__name__}, expected numbers: embed the text first")
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as error:  # ragged lists and the like
+        raise TypeError(f"{name} could not be read as an array of numbers ({error})") from None
+    if array.dtype == object:
+        raise TypeError(
+            f"{name} is not a rectangular array of numbers ({_describe(value)}): "
+            "check that every vector has the same length"
+        )
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must hold numbers, got {_describe(array)}")
+    array = array.astype(np.float32, copy=False)
+    if array.size == 0:
+        raise ValueError(f"{name} is empty ({_describe(array)}): pass at least one vector")
+    if not np.isfinite(array).all():
+        bad = np.argwhere(~np.isfinite(array))[0]
+        raise ValueError(
+            f"{name} contains NaN or infinity (first at index {tuple(int(i) for i in bad)}): "
+            "remove or re-embed that vector"
+        )
+    return array
+
+
+def as_matrix(value: Any, name: str = "vectors") -> np.ndarray:
+    """Check that ``value`` is a non-empty, finite 2-D array of numbers and return it as float32.
+
+    >>> as_matrix([[1, 2], [3, 4]]).dtype
+    dtype('float32')
+    """
+    array = _to_float_array(value, name)
+    if array.ndim != 2:
+        raise ValueError(f"{name} must be 2-D (n_vectors, dims), got {_describe(array)}")
+    return array
+
+
+def as_vector_or_matrix(value: Any, name: str = "query") -> tuple[np.ndarray, bool]:
+    """Return ``(matrix, was_single)``: a 1-D vector becomes a one-row matrix so code can be written once.
+
+    >>> matrix, single = as_vector_or_matrix([1.0, 0.0])
+    >>> matrix.shape, single
+    ((1, 2), True)
+    """
+    array = _to_float_array(value, name)
+    if array.ndim == 1:
+        return array[np.newaxis, :], True
+    if array.ndim == 2:
+        return array, False
+    raise ValueError(f"{name} must be one vector (dims,) or a batch (n, dims), got {_describe(array)}")
+
+
+def check_same_dims(query: np.ndarray, index: np.ndarray, query_name: str = "query",
+                    index_name: str = "index") -> None:
+    """Raise if the last axes differ: the classic mistake of mixing two embedding models.
+
+    >>> check_same_dims(np.zeros((1, 3)), np.zeros((5, 4)))
+    Traceback (most recent call last):
+    ...
+    ValueError: query has 3 dims, index has 4: embed the query with the same model (and dimensions) as the data
+    """
+    if query.shape[-1] != index.shape[-1]:
+        raise ValueError(
+            f"{query_name} has {query.shape[-1]} dims, {index_name} has {index.shape[-1]}: "
+            "embed the query with the same model (and dimensions) as the data"
+        )
+
+
+def check_k(k: Any, n: int, what: str = "vectors") -> int:
+    """Check that ``k`` is a whole number with ``1 <= k <= n`` and return it as ``int``.
+
+    >>> check_k(3, 10)
+    3
+    """
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
+        raise TypeError(f"k must be a whole number, got {k!r}")
+    if k <= 0:
+        raise ValueError(f"k must be at least 1, got {k}")
+    if k > n:
+        raise ValueError(f"k={k} is larger than the {n} {what} available: use k <= {n}")
+    return int(k)
+
+
+def check_packed(value: Any, name: str = "codes") -> np.ndarray:
+    """Check that ``value`` holds packed binary codes (uint8 from ``np.packbits``) and return it as 2-D."""
+    if not isinstance(value, np.ndarray) or value.dtype != np.uint8:
+        raise TypeError(
+            f"{name} must be packed bits as a uint8 array (from quantize_binary), got {_describe(value)}"
+        )
+    if value.size == 0:
+        raise ValueError(f"{name} is empty: pass at least one code")
+    if value.ndim == 1:
+        return value[np.newaxis, :]
+    if value.ndim != 2:
+        raise ValueError(f"{name} must be 1-D or 2-D packed bits, got {_describe(value)}")
+    return value
