@@ -1,0 +1,194 @@
+"""Loading/saving embeddings files, and checks that the shipped data is what it claims to be."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import numpy as np
+import pytest
+
+from vectorlab.char_ngram import CHAR_MODEL_NAME, fit_workshop_char_model
+from vectorlab.data import (
+    DATASETS,
+    Embeddings,
+    dataset_path,
+    dataset_texts,
+    load_dataset,
+    load_embeddings,
+    load_movie_queries,
+    load_movies,
+    load_words,
+    save_embeddings,
+)
+from vectorlab.local_model import LOCAL_MODEL_DIMS, LOCAL_MODEL_NAME
+
+SHIPPED = [
+    ("words", LOCAL_MODEL_NAME),
+    ("movie_titles", LOCAL_MODEL_NAME),
+    ("movie_plots", LOCAL_MODEL_NAME),
+    ("words", CHAR_MODEL_NAME),
+    ("movie_titles", CHAR_MODEL_NAME),
+]
+
+
+# --- the file format -------------------------------------------------------------------------------
+
+
+def test_save_then_load_round_trips(tmp_path):
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(5, 7)).astype(np.float32)
+    original = Embeddings(["a", "b", "ünïcode", "with \"quotes\"", "x"], vectors, model="toy")
+    path = save_embeddings(tmp_path / "e.json", original, source="test")
+    loaded = load_embeddings(path, model="toy")
+    assert loaded.keys == original.keys
+    assert loaded.model == "toy" and loaded.dimensions == 7
+    np.testing.assert_allclose(loaded.vectors, vectors, atol=5e-7)
+    # the file stays a plain JSON document a person can read: a mapping under "vectors"
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    assert payload["model"] == "toy" and payload["dimensions"] == 7
+    assert list(payload["vectors"]) == original.keys
+
+
+def test_save_is_byte_identical_for_identical_input(tmp_path):
+    emb = Embeddings(["p", "q"], np.array([[0.1, -0.2], [1e-9, 0.3]], dtype=np.float32), model="toy")
+    first = save_embeddings(tmp_path / "1.json", emb).read_bytes()
+    second = save_embeddings(tmp_path / "2.json", emb).read_bytes()
+    assert first == second
+
+
+def test_plain_seed_mapping_loads_with_a_model_name(tmp_path):
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps({"dog": [1.0, 0.0], "cat": [0.0, 1.0]}))
+    emb = load_embeddings(path, model="text-embedding-ada-002")
+    assert emb.keys == ["dog", "cat"]
+    np.testing.assert_array_equal(emb.vector("cat"), [0.0, 1.0])
+    with pytest.raises(ValueError, match="no model recorded: pass model="):
+        load_embeddings(path)
+
+
+def test_model_mismatch_is_refused(tmp_path):
+    path = save_embeddings(tmp_path / "e.json", Embeddings(["a"], np.ones((1, 3)), model="model-a"))
+    with pytest.raises(ValueError, match="holds 'model-a' embeddings, not 'model-b'"):
+        load_embeddings(path, model="model-b")
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ([[1.0, 2.0]], "unknown JSON shape"),
+        ({"a": "not a list"}, "not a list of numbers"),
+        ({"a": [1.0, 2.0], "b": [1.0]}, "'b' has 1 numbers but the file's vectors have 2"),
+        ({"model": "m", "dimensions": 3, "vectors": {"a": [1.0, 2.0]}}, "has 2 numbers but the file's vectors have 3"),
+        ({"a": [1.0, "x"]}, "only numbers"),
+        ({}, "non-empty mapping"),
+    ],
+)
+def test_bad_files_get_a_clear_error(tmp_path, payload, message):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(payload))
+    with pytest.raises(ValueError, match=message):
+        load_embeddings(path, model="m")
+
+
+def test_not_json_and_missing_file(tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"a": [1.0,')
+    with pytest.raises(ValueError, match="not valid JSON"):
+        load_embeddings(broken, model="m")
+    with pytest.raises(FileNotFoundError, match="prepare_data.py"):
+        load_embeddings(tmp_path / "missing.json")
+
+
+def test_embeddings_checks_its_own_consistency():
+    with pytest.raises(ValueError, match="2 keys but 3 vectors"):
+        Embeddings(["a", "b"], np.ones((3, 2)), model="m")
+    with pytest.raises(ValueError, match="'a' appears more than once"):
+        Embeddings(["a", "a"], np.ones((2, 2)), model="m")
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        Embeddings(["a"], np.array([[np.nan, 1.0]]), model="m")
+    with pytest.raises(ValueError, match="empty"):
+        Embeddings([], np.ones((0, 2)), model="m")
+
+
+def test_missing_key_suggests_the_closest_keys():
+    emb = Embeddings(["kitten", "dog", "mitten"], np.eye(3), model="m")
+    with pytest.raises(KeyError, match="did you mean 'kitten', 'mitten'"):
+        emb.vector("kiten")
+    assert emb.subset(["dog", "kitten"]).keys == ["dog", "kitten"]
+    np.testing.assert_array_equal(emb.subset(["dog"]).vectors, [[0.0, 1.0, 0.0]])
+
+
+# --- the shipped datasets ----------------------------------------------------------------------------
+
+
+def test_csvs_have_the_promised_shape():
+    words = load_words()
+    assert len(words) == 1000 and len(set(words)) == 1000
+    movies = load_movies()
+    assert 450 <= len(movies) <= 550
+    assert not movies[["title", "year", "kind", "summary"]].isna().any().any()
+    assert set(movies["kind"]) == {"animated", "live-action"}
+    assert not movies.duplicated(["title", "year"]).any()
+    queries = load_movie_queries()
+    titles = set(movies["title"])
+    assert len(queries) >= 25
+    for expected in queries["expected"]:
+        assert set(expected) <= titles, f"{expected} not all in movies.csv"
+
+
+@pytest.mark.parametrize(("name", "model"), SHIPPED)
+def test_shipped_files_match_the_csvs(name, model):
+    emb = load_embeddings(dataset_path(name, model), model=model)
+    assert emb.keys == dataset_texts(name)
+    np.testing.assert_allclose(np.linalg.norm(emb.vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_all_shipped_json_stays_small():
+    total = sum(dataset_path(name, model).stat().st_size for name, model in SHIPPED)
+    assert total < 15e6, f"data/embeddings/ is {total / 1e6:.1f} MB, budget is 15 MB"
+
+
+def test_every_dataset_is_shipped_for_the_default_model():
+    for name in DATASETS:
+        assert load_dataset(name).model == LOCAL_MODEL_NAME
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["words", "movie_titles", "movie_plots"])
+def test_shipped_minilm_vectors_are_honest(name):
+    """Re-embed a random sample with the labelled model: every shipped vector must match it."""
+    from vectorlab.local_model import embed_local
+
+    emb = load_dataset(name)
+    sample = random.Random(f"honesty-{name}").sample(emb.keys, 40)
+    fresh = embed_local(sample)
+    shipped = emb.subset(sample).vectors
+    assert fresh.shape[1] == LOCAL_MODEL_DIMS
+    cosines = np.sum(fresh * shipped, axis=1) / np.linalg.norm(shipped, axis=1)
+    assert cosines.min() > 0.9999, f"{sample[int(cosines.argmin())]!r} has cosine {cosines.min():.6f}"
+
+
+def test_shipped_char_model_vectors_are_honest():
+    model = fit_workshop_char_model()
+    for name in ("words", "movie_titles"):
+        emb = load_dataset(name, model=CHAR_MODEL_NAME)
+        sample = random.Random(f"honesty-char-{name}").sample(emb.keys, 50)
+        cosines = np.sum(model.embed(sample) * emb.subset(sample).vectors, axis=1)
+        assert cosines.min() > 0.9999
+
+
+def test_two_models_disagree_about_what_is_similar():
+    """The point of shipping two models: their neighbourhoods differ (measured, not assumed)."""
+    minilm = load_dataset("words")
+    chars = load_dataset("words", model=CHAR_MODEL_NAME)
+    assert minilm.keys == chars.keys
+
+    def top10(vectors):
+        scores = vectors @ vectors.T
+        np.fill_diagonal(scores, -np.inf)
+        return np.argsort(-scores, axis=1)[:, :10]
+
+    a, b = top10(minilm.vectors), top10(chars.vectors)
+    shared = np.mean([len(set(x) & set(y)) / 10 for x, y in zip(a, b, strict=True)])
+    assert shared < 0.5, f"the two models share {shared:.0%} of their top-10 neighbours"

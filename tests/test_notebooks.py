@@ -1,0 +1,44 @@
+"""Every notebook runs top to bottom with no key, no network and no local model: only the shipped data
+and the committed cache (API_HOST=cache). A failing cell fails the test and names the cell."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from vectorlab.notebook_runner import OFFLINE_ENV, execute_notebook, notebook_paths
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+PATHS = notebook_paths(NOTEBOOKS)
+
+
+def test_all_six_workshop_notebooks_exist():
+    names = [path.stem for path in PATHS]
+    assert names[:6] == ["01_generate", "02_similarity", "03_visualize", "04_search", "05_quantize",
+                         "06_reduce_dimensions"]
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", PATHS, ids=[path.stem for path in PATHS])
+def test_notebook_runs_offline_from_the_committed_cache(path):
+    execute_notebook(path, write=False, env={**OFFLINE_ENV, "API_HOST": "cache"})
+
+
+@pytest.mark.parametrize("path", PATHS, ids=[path.stem for path in PATHS])
+def test_committed_notebook_is_clean(path):
+    """Committed outputs: present, small, and free of secrets and local paths."""
+    text = path.read_text(encoding="utf-8")
+    assert len(text) < 2_000_000, f"{path.name} is {len(text) / 1e6:.1f} MB"
+    notebook = json.loads(text)
+    code_cells = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
+    assert code_cells and all(cell.get("execution_count") for cell in code_cells), (
+        f"{path.name} has unexecuted cells: run `python tasks.py notebooks`")
+    outputs = json.dumps([cell.get("outputs", []) for cell in code_cells])
+    for pattern in (r"/work/", r"/home/\w+", r"/Users/\w+", r"C:\\\\Users", r"ghp_[A-Za-z0-9]{20,}",
+                    r"github_pat_\w{20,}", r"sk-[A-Za-z0-9]{20,}", r"Bearer [A-Za-z0-9]"):
+        assert not re.search(pattern, outputs), f"{path.name} output matches {pattern!r}"
+    errors = [o for cell in code_cells for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors, f"{path.name} was committed with an error output"
