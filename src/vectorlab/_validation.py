@@ -16,6 +16,7 @@ __all__ = [
     "check_k",
     "check_same_dims",
     "check_packed",
+    "check_nonzero",
 ]
 
 
@@ -123,3 +124,19 @@ def check_packed(value: Any, name: str = "codes") -> np.ndarray:
     if value.ndim != 2:
         raise ValueError(f"{name} must be 1-D or 2-D packed bits, got {_describe(value)}")
     return value
+
+
+def check_nonzero(norms: np.ndarray, name: str = "vectors", *, single: bool = False,
+                  problem: str = "got a zero vector", fix: str = "remove it") -> None:
+    """Raise if any row norm is zero, naming the first zero row of ``name`` (or ``name`` itself if ``single``).
+
+    >>> check_nonzero(np.array([1.0, 0.0]), "b", problem="cosine similarity is undefined for a zero vector",
+    ...               fix="remove it or use dot_product")
+    Traceback (most recent call last):
+    ...
+    ValueError: cosine similarity is undefined for a zero vector (row 1 of b): remove it or use dot_product
+    """
+    zero_rows = np.flatnonzero(np.asarray(norms) == 0)
+    if zero_rows.size:
+        where = name if single else f"row {int(zero_rows[0])} of {name}"
+        raise ValueError(f"{problem} ({where}): {fix}")

@@ -1,0 +1,375 @@
+"""Nearest-neighbour search: exact (brute force with numpy) and approximate (HNSW via hnswlib).
+
+Both return ``(indices, scores)`` with the same shapes and score convention, so their results can be
+compared directly (see :func:`vectorlab.evaluate.recall_at_k`):
+
+* a single query ``(dims,)`` gives arrays of shape ``(k,)``; a batch ``(m, dims)`` gives ``(m, k)``;
+* ``"cosine"`` and ``"dot"`` scores are similarities, largest first;
+* ``"euclidean"`` scores are distances, smallest first.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import hnswlib
+import numpy as np
+
+from vectorlab._validation import (
+    as_matrix,
+    as_vector_or_matrix,
+    check_k,
+    check_nonzero,
+    check_same_dims,
+)
+
+__all__ = ["METRICS", "exhaustive_search", "HNSWIndex"]
+
+#: Metrics understood by :func:`exhaustive_search` (and, as aliases, by :class:`HNSWIndex`).
+METRICS = ("cosine", "dot", "euclidean")
+
+# Upper bound for the (queries x vectors) score block built at once: a large batch of queries is
+# processed in chunks of rows so memory stays bounded whatever the batch size.
+_BLOCK_BYTES = 256 * 2**20
+
+_ZERO_COSINE = "cosine similarity is undefined for a zero vector"
+
+
+def _check_metric(metric: Any) -> str:
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {', '.join(map(repr, METRICS))}, got {metric!r}")
+    return metric
+
+
+def _as_index(vectors: Any) -> tuple[np.ndarray, bool]:
+    """Return ``(matrix, checked)``: ``as_matrix`` except for an already-float32 matrix, checked later.
+
+    ``as_matrix`` reads and allocates a boolean copy of the whole matrix to look for NaN/inf. For the
+    usual float32 input that check is deferred to the first score block, which is just as conclusive
+    (see :func:`exhaustive_search`) but costs one row per query instead of a pass over the vectors.
+    """
+    if isinstance(vectors, np.ndarray) and vectors.dtype == np.float32 and vectors.ndim == 2 and vectors.size:
+        return vectors, False
+    return as_matrix(vectors, "vectors"), True
+
+
+def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Column indices of the ``k`` largest scores of each row (unordered); ties go to the lower index.
+
+    ``np.argpartition`` selects in O(n) but picks arbitrarily among values tied at the cut, so rows
+    where the k-th value is shared are re-selected deterministically (only those rows).
+    """
+    m, n = scores.shape
+    if k == n:
+        return np.tile(np.arange(n), (m, 1))
+    top = np.argpartition(scores, n - k, axis=1)[:, n - k:]
+    kth = np.take_along_axis(scores, top, axis=1).min(axis=1, keepdims=True)
+    tied_rows = np.flatnonzero(np.count_nonzero(scores >= kth, axis=1) > k)
+    if tied_rows.size:
+        rows, cut = scores[tied_rows], kth[tied_rows]
+        above = rows > cut
+        at_cut = rows == cut
+        still_needed = k - np.count_nonzero(above, axis=1, keepdims=True)
+        chosen = above | (at_cut & (np.cumsum(at_cut, axis=1) <= still_needed))
+        top[tied_rows] = np.nonzero(chosen)[1].reshape(-1, k)
+    return top
+
+
+def _best_first(block: np.ndarray, queries: np.ndarray, vectors: np.ndarray, k: int,
+                metric: str) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` best of a score block (larger is better) as ``(indices, scores)``, ordered best first.
+
+    Equal scores are ordered by lower index. Euclidean scores are recomputed from the differences,
+    which is exact where the expanded form used for ranking loses digits (e.g. 0 for a vector itself).
+    """
+    top = _top_k(block, k)
+    if metric == "euclidean":
+        diff = vectors[top] - queries[:, np.newaxis, :]
+        top_scores = np.sqrt(np.einsum("mkd,mkd->mk", diff, diff))
+        order = np.lexsort((top, top_scores), axis=1)
+    else:
+        top_scores = np.take_along_axis(block, top, axis=1)
+        order = np.lexsort((top, -top_scores), axis=1)
+    return np.take_along_axis(top, order, axis=1), np.take_along_axis(top_scores, order, axis=1)
+
+
+def exhaustive_search(query: Any, vectors: Any, k: int = 10,
+                      metric: str = "cosine") -> tuple[np.ndarray, np.ndarray]:
+    """Find the ``k`` nearest vectors to each query by comparing against every vector (exact search).
+
+    :param query: one query vector ``(dims,)`` or a batch ``(m, dims)``.
+    :param vectors: the vectors searched, ``(n, dims)``. Passing float32 avoids a conversion copy.
+    :param k: how many neighbours to return, ``1 <= k <= n``.
+    :param metric: ``"cosine"`` (similarity, both sides normalized), ``"dot"`` (raw inner product,
+        the fastest choice for vectors that are already unit length) or ``"euclidean"`` (distance).
+    :return: ``(indices, scores)``, best first: int64 row numbers into ``vectors`` and float32 scores,
+        shaped ``(k,)`` for one query and ``(m, k)`` for a batch. For ``"euclidean"`` the scores are
+        distances (smallest first), recomputed directly from the differences for accuracy.
+
+    Ties are broken deterministically: equal scores are ordered by lower index first (also at the
+    k-th place, where the lower index is the one kept). Batches are processed in chunks of queries
+    so the score block stays under about 256 MB.
+
+    >>> vectors = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    >>> indices, scores = exhaustive_search([1.0, 0.2], vectors, k=2)
+    >>> print(indices, scores.round(3))
+    [0 2] [0.981 0.832]
+    >>> exhaustive_search([1.0, 0.2], vectors, k=2, metric="euclidean")[0].tolist()
+    [0, 2]
+    """
+    queries, single = as_vector_or_matrix(query, "query")
+    vectors, checked = _as_index(vectors)
+    check_same_dims(queries, vectors, "query", "vectors")
+    metric = _check_metric(metric)
+    n, dims = vectors.shape
+    k = check_k(k, n)
+
+    # NaN/inf in float32 input surface as NaN scores and are reported below; no RuntimeWarnings first.
+    with np.errstate(invalid="ignore", over="ignore"):
+        if metric == "cosine":
+            query_norms = np.linalg.norm(queries, axis=1)
+            check_nonzero(query_norms, "query", single=single, problem=_ZERO_COSINE,
+                          fix="remove it or use metric='dot'")
+            # Divide the score block by the vector norms rather than normalizing (copying) the vectors.
+            vector_norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors))
+            check_nonzero(vector_norms, "vectors", problem=_ZERO_COSINE, fix="remove it or use metric='dot'")
+            queries = queries / query_norms[:, np.newaxis]
+        elif metric == "euclidean":
+            # |q - v|^2 = |q|^2 - 2 q.v + |v|^2: ranking by 2 q.v - |v|^2 (largest first) needs no |q|^2.
+            vector_sq_norms = np.einsum("ij,ij->i", vectors, vectors)
+
+        m = queries.shape[0]
+        row_bytes = 4 * (max(n, k * dims) if metric == "euclidean" else n)
+        chunk = max(1, _BLOCK_BYTES // row_bytes)
+        indices = np.empty((m, k), dtype=np.int64)
+        scores = np.empty((m, k), dtype=np.float32)
+        for start in range(0, m, chunk):  # chunks of queries (bounded memory), not a loop over vectors
+            rows = slice(start, start + chunk)
+            block = queries[rows] @ vectors.T
+            if metric == "cosine":
+                block /= vector_norms
+                np.clip(block, -1.0, 1.0, out=block)
+            elif metric == "euclidean":
+                block *= 2.0
+                block -= vector_sq_norms
+            if not checked:
+                # Every vector enters every row of the block and NaN/inf propagate through products and
+                # sums (inf * 0 is NaN), so a finite block proves the vectors finite. Otherwise as_matrix
+                # raises its precise error (or finds only a harmless overflow of huge values).
+                if not np.isfinite(block).all():
+                    as_matrix(vectors, "vectors")
+                checked = True
+            indices[rows], scores[rows] = _best_first(block, queries[rows], vectors, k, metric)
+    if single:
+        return indices[0], scores[0]
+    return indices, scores
+
+
+# hnswlib space name for each accepted name; the metric names of exhaustive_search are aliases.
+_SPACES = {"cosine": "cosine", "ip": "ip", "dot": "ip", "l2": "l2", "euclidean": "l2"}
+_METRIC_OF_SPACE = {"cosine": "cosine", "ip": "dot", "l2": "euclidean"}
+_INITIAL_CAPACITY = 1024
+
+
+def _positive_int(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+    return int(value)
+
+
+def _sidecar(path: Path) -> Path:
+    return path.with_name(path.name + ".json")
+
+
+class HNSWIndex:
+    """Approximate nearest-neighbour index (HNSW graph, via hnswlib) with the conventions of this package.
+
+    Results have the same shapes and scores as :func:`exhaustive_search` with ``metric=index.metric``:
+    similarities (largest first) for ``"cosine"`` and ``"ip"``, distances (smallest first) for ``"l2"``;
+    equal scores are ordered by lower id first.
+
+    :param dims: dimensions of the vectors.
+    :param space: ``"cosine"``, ``"ip"`` (inner product) or ``"l2"`` (Euclidean); ``"dot"`` and
+        ``"euclidean"`` are accepted as aliases.
+    :param M: graph links per node: more links, better recall, more memory.
+    :param ef_construction: candidate list size while building: larger is slower but better.
+    :param max_elements: initial capacity; it grows automatically, so this is only a hint.
+    :param seed: random seed of the graph construction.
+    :param ef: candidate list size while searching (recall/speed trade-off), see :attr:`ef`.
+    :param num_threads: threads for adding and querying; -1 (hnswlib's default) uses every core.
+        The graph built by several threads depends on scheduling: use 1 for reproducible indexes.
+
+    >>> index = HNSWIndex(dims=2)
+    >>> index.add(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])).tolist()
+    [0, 1, 2]
+    >>> ids, scores = index.query([1.0, 0.2], k=2)
+    >>> print(ids, scores.round(3))
+    [0 2] [0.981 0.832]
+    """
+
+    def __init__(self, dims: int, space: str = "cosine", M: int = 16, ef_construction: int = 200,
+                 max_elements: int | None = None, seed: int = 100, ef: int = 50,
+                 num_threads: int = -1) -> None:
+        if space not in _SPACES:
+            raise ValueError(f"space must be one of {', '.join(map(repr, _SPACES))}, got {space!r}")
+        self.dims = _positive_int(dims, "dims")
+        self.space = _SPACES[space]
+        self.M = _positive_int(M, "M")
+        self.ef_construction = _positive_int(ef_construction, "ef_construction")
+        self.seed = int(seed)
+        capacity = _INITIAL_CAPACITY if max_elements is None else _positive_int(max_elements, "max_elements")
+        self._index = hnswlib.Index(space=self.space, dim=self.dims)
+        self._index.init_index(max_elements=capacity, M=self.M, ef_construction=self.ef_construction,
+                               random_seed=self.seed)
+        self._index.set_num_threads(int(num_threads))
+        self._ids = np.empty(0, dtype=np.int64)
+        self.ef = ef
+
+    @property
+    def metric(self) -> str:
+        """The exhaustive_search metric giving the same scores: "cosine", "dot" or "euclidean"."""
+        return _METRIC_OF_SPACE[self.space]
+
+    @property
+    def ef(self) -> int:
+        """Candidate list size while searching: larger means better recall and slower queries.
+
+        A query for ``k > ef`` neighbours is not an error: it explores ``max(ef, k)`` candidates
+        (hnswlib does so internally) and leaves ``ef`` unchanged.
+        """
+        return int(self._index.ef)
+
+    @ef.setter
+    def ef(self, value: int) -> None:
+        self._index.set_ef(_positive_int(value, "ef"))
+
+    @property
+    def ids(self) -> np.ndarray:
+        """The ids stored in the index, sorted."""
+        return np.sort(self._ids)
+
+    @property
+    def nbytes(self) -> int:
+        """Approximate memory use in bytes (the size of the saved index: vectors plus graph links)."""
+        return int(self._index.index_file_size())
+
+    def __len__(self) -> int:
+        return int(self._index.element_count)
+
+    def __repr__(self) -> str:
+        return (f"HNSWIndex(dims={self.dims}, space={self.space!r}, M={self.M}, "
+                f"ef_construction={self.ef_construction}, ef={self.ef}, len={len(self)})")
+
+    def _check_cosine(self, matrix: np.ndarray, name: str, single: bool) -> None:
+        if self.space == "cosine":
+            check_nonzero(np.linalg.norm(matrix, axis=1), name, single=single, problem=_ZERO_COSINE,
+                          fix="remove it or use space='ip'")
+
+    def _check_ids(self, ids: Any, n: int) -> np.ndarray:
+        if ids is None:
+            start = int(self._ids.max()) + 1 if self._ids.size else 0
+            return np.arange(start, start + n, dtype=np.int64)
+        ids = np.asarray(ids)
+        if ids.ndim == 0:
+            ids = ids.reshape(1)
+        if ids.dtype.kind not in "iu":
+            raise TypeError(f"ids must be whole numbers, got an array of dtype {ids.dtype}")
+        if ids.shape != (n,):
+            raise ValueError(f"got {ids.size} ids for {n} vectors: pass one id per vector")
+        if (ids < 0).any():
+            raise ValueError(f"ids must be >= 0, got {int(ids[ids < 0][0])}")
+        ids = ids.astype(np.int64)
+        unique, counts = np.unique(ids, return_counts=True)
+        if (counts > 1).any():
+            repeated = int(unique[counts > 1][0])
+            raise ValueError(f"id {repeated} appears more than once in ids: ids must be unique")
+        existing = np.isin(ids, self._ids)
+        if existing.any():
+            raise ValueError(f"id {int(ids[existing][0])} is already in the index: ids must be unique "
+                             "(hnswlib would silently replace the stored vector)")
+        return ids
+
+    def add(self, vectors: Any, ids: Any = None) -> np.ndarray:
+        """Add vectors to the index, growing its capacity as needed, and return their ids.
+
+        :param vectors: one vector ``(dims,)`` or a batch ``(n, dims)``.
+        :param ids: one non-negative, unused integer id per vector. By default ids continue after the
+            largest id in the index (0, 1, 2, ... for an index filled with default ids, i.e. row numbers).
+        :return: the int64 ids of the added vectors.
+        """
+        matrix, single = as_vector_or_matrix(vectors, "vectors")
+        check_same_dims(matrix, np.empty((0, self.dims)), "vectors", "index")
+        self._check_cosine(matrix, "vectors", single)
+        ids = self._check_ids(ids, matrix.shape[0])
+        needed = len(self) + matrix.shape[0]
+        if needed > self._index.max_elements:
+            self._index.resize_index(max(needed, 2 * self._index.max_elements))
+        self._index.add_items(matrix, ids)
+        self._ids = np.concatenate([self._ids, ids])
+        return ids
+
+    def query(self, query: Any, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+        """Find approximately the ``k`` nearest stored vectors to each query.
+
+        :param query: one query vector ``(dims,)`` or a batch ``(m, dims)``.
+        :param k: how many neighbours, ``1 <= k <= len(index)``.
+        :return: ``(ids, scores)`` best first, shaped like :func:`exhaustive_search`'s result.
+        """
+        queries, single = as_vector_or_matrix(query, "query")
+        check_same_dims(queries, np.empty((0, self.dims)), "query", "index")
+        if len(self) == 0:
+            raise ValueError("the index is empty: add vectors before querying it")
+        k = check_k(k, len(self), "vectors in the index")
+        self._check_cosine(queries, "query", single)
+        try:
+            labels, distances = self._index.knn_query(queries, k=k)
+        except RuntimeError as error:  # hnswlib: "Cannot return the results in a contiguous 2D array"
+            raise RuntimeError(
+                f"HNSW search found fewer than k={k} neighbours ({error}): raise ef (now {self.ef}) or M"
+            ) from None
+        ids = labels.astype(np.int64)
+        if self.space == "l2":
+            scores = np.sqrt(np.maximum(distances, 0.0))
+            order = np.lexsort((ids, scores), axis=1)
+        else:  # hnswlib's cosine and ip distances are 1 - similarity
+            scores = 1.0 - distances
+            if self.space == "cosine":
+                np.clip(scores, -1.0, 1.0, out=scores)
+            order = np.lexsort((ids, -scores), axis=1)
+        ids = np.take_along_axis(ids, order, axis=1)
+        scores = np.take_along_axis(scores, order, axis=1).astype(np.float32, copy=False)
+        if single:
+            return ids[0], scores[0]
+        return ids, scores
+
+    def save(self, path: str | Path) -> None:
+        """Save the index to ``path`` (hnswlib's binary) plus ``path + ".json"`` (its settings)."""
+        path = Path(path)
+        self._index.save_index(str(path))
+        settings = {"format": "vectorlab.HNSWIndex", "version": 1, "dims": self.dims, "space": self.space,
+                    "M": self.M, "ef_construction": self.ef_construction, "ef": self.ef, "seed": self.seed}
+        _sidecar(path).write_text(json.dumps(settings, indent=2) + "\n")
+
+    @classmethod
+    def load(cls, path: str | Path, num_threads: int = -1) -> HNSWIndex:
+        """Load an index written by :meth:`save` (it needs both ``path`` and ``path + ".json"``)."""
+        path = Path(path)
+        for needed in (path, _sidecar(path)):
+            if not needed.is_file():
+                raise FileNotFoundError(
+                    f"{needed} does not exist: save the index with HNSWIndex.save({str(path)!r}) first"
+                )
+        settings = json.loads(_sidecar(path).read_text())
+        if settings.get("format") != "vectorlab.HNSWIndex":
+            raise ValueError(f"{_sidecar(path)} is not an HNSWIndex settings file: save with HNSWIndex.save")
+        index = cls(settings["dims"], space=settings["space"], M=settings["M"],
+                    ef_construction=settings["ef_construction"], max_elements=1, seed=settings.get("seed", 100),
+                    num_threads=num_threads)
+        index._index.load_index(str(path))
+        index._index.set_num_threads(int(num_threads))
+        index.ef = settings["ef"]
+        index._ids = np.asarray(index._index.get_ids_list(), dtype=np.int64)
+        return index
+

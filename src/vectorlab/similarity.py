@@ -1,0 +1,227 @@
+"""Compare embeddings: magnitude, normalization, cosine similarity, dot product and distances.
+
+Every comparison takes ``a`` and ``b`` as one vector ``(dims,)`` or a matrix of vectors ``(n, dims)``
+and returns the matching shape:
+
+=================  =================  =======================
+``a``              ``b``              result
+=================  =================  =======================
+vector             vector             ``float``
+vector             matrix ``(n, d)``  array ``(n,)``
+matrix ``(m, d)``  vector             array ``(m,)``
+matrix ``(m, d)``  matrix ``(n, d)``  array ``(m, n)``: ``[i, j]`` compares ``a[i]`` with ``b[j]``
+=================  =================  =======================
+
+Arrays are float32. Similarities are larger for closer vectors, distances smaller.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.spatial.distance import cdist, pdist
+
+from vectorlab._validation import (
+    as_matrix,
+    as_vector_or_matrix,
+    check_nonzero,
+    check_same_dims,
+)
+from vectorlab.search import exhaustive_search
+
+__all__ = [
+    "magnitude",
+    "normalize",
+    "cosine_similarity",
+    "dot_product",
+    "euclidean_distance",
+    "manhattan_distance",
+    "most_similar",
+    "pairwise_similarity_values",
+]
+
+_ZERO_COSINE = "cosine similarity is undefined for a zero vector"
+
+
+def _pair(a: Any, b: Any) -> tuple[np.ndarray, bool, np.ndarray, bool]:
+    """Check ``a`` and ``b`` and return them as matrices, with whether each was a single vector."""
+    a_matrix, a_single = as_vector_or_matrix(a, "a")
+    b_matrix, b_single = as_vector_or_matrix(b, "b")
+    check_same_dims(a_matrix, b_matrix, "a", "b")
+    return a_matrix, a_single, b_matrix, b_single
+
+
+def _shaped(scores: np.ndarray, a_single: bool, b_single: bool) -> float | np.ndarray:
+    """Drop the axis of each argument that was a single vector (a pair gives a plain ``float``)."""
+    scores = scores.astype(np.float32, copy=False)
+    if a_single and b_single:
+        return float(scores[0, 0])
+    if a_single:
+        return scores[0]
+    if b_single:
+        return scores[:, 0]
+    return scores
+
+
+def _unit_rows(matrix: np.ndarray, name: str, single: bool) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1)
+    check_nonzero(norms, name, single=single, problem=_ZERO_COSINE, fix="remove it or use dot_product")
+    return matrix / norms[:, np.newaxis]
+
+
+def magnitude(vectors: Any) -> float | np.ndarray:
+    """Length (Euclidean norm) of one vector, or of each row of a matrix.
+
+    :param vectors: one vector ``(dims,)`` or a matrix ``(n, dims)``.
+    :return: a ``float`` for one vector, a float32 array ``(n,)`` for a matrix.
+
+    >>> magnitude([3.0, 4.0])
+    5.0
+    >>> magnitude([[3.0, 4.0], [1.0, 0.0]])
+    array([5., 1.], dtype=float32)
+    """
+    matrix, single = as_vector_or_matrix(vectors, "vectors")
+    norms = np.linalg.norm(matrix, axis=1)
+    return float(norms[0]) if single else norms
+
+
+def normalize(vectors: Any) -> np.ndarray:
+    """Scale vectors to unit length (same direction, magnitude 1), keeping the input's shape.
+
+    :param vectors: one vector ``(dims,)`` or a matrix ``(n, dims)``.
+    :raises ValueError: for a zero vector, which has no direction; the message names its row.
+
+    >>> normalize([3.0, 4.0])
+    array([0.6, 0.8], dtype=float32)
+    """
+    matrix, single = as_vector_or_matrix(vectors, "vectors")
+    norms = np.linalg.norm(matrix, axis=1)
+    check_nonzero(norms, "vectors", single=single, problem="cannot normalize a zero vector",
+                  fix="it has no direction: remove it")
+    unit = matrix / norms[:, np.newaxis]
+    return unit[0] if single else unit
+
+
+def cosine_similarity(a: Any, b: Any) -> float | np.ndarray:
+    """Cosine of the angle between vectors: 1 same direction, 0 unrelated (orthogonal), -1 opposite.
+
+    :param a: one vector ``(dims,)`` or a matrix ``(m, dims)``.
+    :param b: one vector ``(dims,)`` or a matrix ``(n, dims)``.
+    :return: shaped as in the module table; values are clipped to [-1, 1] against rounding.
+    :raises ValueError: for a zero vector (the message names which argument and row).
+
+    >>> round(cosine_similarity([1.0, 0.0], [1.0, 1.0]), 4)
+    0.7071
+    >>> cosine_similarity([1.0, 0.0], [[2.0, 0.0], [0.0, 3.0], [-1.0, 0.0]])
+    array([ 1.,  0., -1.], dtype=float32)
+    """
+    a_matrix, a_single, b_matrix, b_single = _pair(a, b)
+    scores = _unit_rows(a_matrix, "a", a_single) @ _unit_rows(b_matrix, "b", b_single).T
+    np.clip(scores, -1.0, 1.0, out=scores)
+    return _shaped(scores, a_single, b_single)
+
+
+def dot_product(a: Any, b: Any) -> float | np.ndarray:
+    """Inner product: sum of element-wise products (equals cosine similarity for unit vectors).
+
+    :param a: one vector ``(dims,)`` or a matrix ``(m, dims)``.
+    :param b: one vector ``(dims,)`` or a matrix ``(n, dims)``.
+
+    >>> dot_product([1.0, 2.0], [3.0, 4.0])
+    11.0
+    """
+    a_matrix, a_single, b_matrix, b_single = _pair(a, b)
+    return _shaped(a_matrix @ b_matrix.T, a_single, b_single)
+
+
+def euclidean_distance(a: Any, b: Any) -> float | np.ndarray:
+    """Straight-line (L2) distance between vectors: 0 for identical vectors.
+
+    :param a: one vector ``(dims,)`` or a matrix ``(m, dims)``.
+    :param b: one vector ``(dims,)`` or a matrix ``(n, dims)``.
+
+    >>> euclidean_distance([0.0, 0.0], [3.0, 4.0])
+    5.0
+    """
+    a_matrix, a_single, b_matrix, b_single = _pair(a, b)
+    return _shaped(cdist(a_matrix, b_matrix, "euclidean"), a_single, b_single)
+
+
+def manhattan_distance(a: Any, b: Any) -> float | np.ndarray:
+    """City-block (L1) distance: sum of absolute element-wise differences.
+
+    :param a: one vector ``(dims,)`` or a matrix ``(m, dims)``.
+    :param b: one vector ``(dims,)`` or a matrix ``(n, dims)``.
+
+    >>> manhattan_distance([0.0, 0.0], [3.0, -4.0])
+    7.0
+    """
+    a_matrix, a_single, b_matrix, b_single = _pair(a, b)
+    return _shaped(cdist(a_matrix, b_matrix, "cityblock"), a_single, b_single)
+
+
+def most_similar(query_vector: Any, vectors: Any, keys: Any, k: int = 10,
+                 metric: str = "cosine") -> pd.DataFrame:
+    """Table of the ``k`` vectors most similar to a query: columns ``key`` and ``score``, best first.
+
+    :param query_vector: one query vector ``(dims,)``.
+    :param vectors: the candidates ``(n, dims)``.
+    :param keys: one label per row of ``vectors`` (words, sentences, ids...).
+    :param k: how many rows, ``1 <= k <= n``.
+    :param metric: ``"cosine"``, ``"dot"`` or ``"euclidean"`` (then ``score`` is a distance, smallest
+        first). Ties are listed lower row first, as in :func:`vectorlab.search.exhaustive_search`.
+
+    >>> vectors = np.array([[1.0, 0.0], [0.0, 1.0], [0.7, 0.7]])
+    >>> most_similar([1.0, 0.1], vectors, ["cat", "car", "dog"], k=2).round(3)
+       key  score
+    0  cat  0.995
+    1  dog  0.774
+    """
+    query, single = as_vector_or_matrix(query_vector, "query_vector")
+    if not single:
+        raise ValueError(
+            f"query_vector must be one vector (dims,), got shape {query.shape}: "
+            "for a batch of queries use exhaustive_search"
+        )
+    vectors = as_matrix(vectors, "vectors")
+    if isinstance(keys, (str, bytes)):
+        raise TypeError("keys is a single string: pass one key per vector, e.g. a list of words")
+    keys = np.fromiter(keys, dtype=object)
+    if keys.shape[0] != vectors.shape[0]:
+        raise ValueError(f"got {keys.shape[0]} keys for {vectors.shape[0]} vectors: pass one key per vector")
+    indices, scores = exhaustive_search(query[0], vectors, k=k, metric=metric)
+    return pd.DataFrame({"key": keys[indices], "score": scores})
+
+
+_PAIRWISE_METRICS = ("cosine", "dot", "euclidean", "manhattan")
+
+
+def pairwise_similarity_values(vectors: Any, metric: str = "cosine") -> np.ndarray:
+    """All ``n (n - 1) / 2`` scores between distinct rows (the upper triangle), e.g. for a histogram.
+
+    Shows the range a model actually uses: many models never produce cosine similarities near 0.
+
+    :param vectors: ``(n, dims)`` with ``n >= 2``.
+    :param metric: ``"cosine"``, ``"dot"``, ``"euclidean"`` or ``"manhattan"`` (the last two give
+        distances).
+    :return: float32 array ordered like ``np.triu_indices(n, k=1)``: (0, 1), (0, 2), ..., (1, 2), ...
+
+    >>> pairwise_similarity_values([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]).round(4)
+    array([0.    , 0.7071, 0.7071], dtype=float32)
+    """
+    if metric not in _PAIRWISE_METRICS:
+        raise ValueError(f"metric must be one of {', '.join(map(repr, _PAIRWISE_METRICS))}, got {metric!r}")
+    matrix = as_matrix(vectors, "vectors")
+    n = matrix.shape[0]
+    if n < 2:
+        raise ValueError(f"vectors has {n} row: pass at least 2 vectors to get pairwise values")
+    if metric in ("euclidean", "manhattan"):
+        return pdist(matrix, "euclidean" if metric == "euclidean" else "cityblock").astype(np.float32)
+    if metric == "cosine":
+        matrix = _unit_rows(matrix, "vectors", single=False)
+    scores = matrix @ matrix.T
+    if metric == "cosine":
+        np.clip(scores, -1.0, 1.0, out=scores)
+    return scores[np.triu(np.ones((n, n), dtype=bool), k=1)]

@@ -1,0 +1,253 @@
+"""Tests for vectorlab.evaluate against plain-Python references (sets, loops) and scipy."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import kendalltau
+
+from vectorlab.evaluate import hit_at_k, mean_reciprocal_rank, overlap, rank_agreement, recall_at_k
+
+PROPERTY = settings(max_examples=60, deadline=None)
+
+# --- plain-Python references ------------------------------------------------------------------------
+
+
+def ref_recall(approx, exact, k):
+    return sum(len(set(a[:k]) & set(e[:k]) - {-1}) / k for a, e in zip(approx, exact, strict=True)) / len(exact)
+
+
+def ref_kendall(a, b):
+    shared = [item for item in a if item in b]
+    pairs = [(x, y) for i, x in enumerate(shared) for y in shared[i + 1:]]
+    if not pairs:
+        return math.nan
+    agree = sum(1 if (a.index(x) - a.index(y)) * (b.index(x) - b.index(y)) > 0 else -1 for x, y in pairs)
+    return agree / len(pairs)
+
+
+def ref_first_rank(results, answers, k):
+    for rank, key in enumerate(results[:k], start=1):
+        if key in answers:
+            return rank
+    return 0
+
+
+def ref_hit(ranked, expected, k):
+    return sum(ref_first_rank(r, e, k) > 0 for r, e in zip(ranked, expected, strict=True)) / len(ranked)
+
+
+def ref_mrr(ranked, expected, k=None):
+    ranks = [ref_first_rank(r, e, k) for r, e in zip(ranked, expected, strict=True)]
+    return sum(1 / rank if rank else 0.0 for rank in ranks) / len(ranks)
+
+
+# --- strategies ------------------------------------------------------------------------------------
+
+
+@st.composite
+def result_rows(draw):
+    """(approx, exact): queries x k distinct ids per row, drawn from a small pool to force overlaps."""
+    n_queries, k = draw(st.integers(1, 6)), draw(st.integers(1, 8))
+    pool = st.lists(st.integers(0, 12), min_size=k, max_size=k, unique=True)
+    approx = [draw(pool) for _ in range(n_queries)]
+    exact = [draw(pool) for _ in range(n_queries)]
+    return approx, exact
+
+
+distinct_words = st.lists(st.sampled_from("abcdefghij"), min_size=1, max_size=10, unique=True)
+
+
+@st.composite
+def labelled_queries(draw):
+    n = draw(st.integers(1, 6))
+    ranked = [draw(st.lists(st.integers(0, 9), max_size=8)) for _ in range(n)]
+    expected = [draw(st.sets(st.integers(0, 9), min_size=1, max_size=3)) for _ in range(n)]
+    return ranked, expected
+
+
+# --- recall_at_k -------------------------------------------------------------------------------------
+
+
+def test_recall_hand_computed():
+    assert recall_at_k([[1, 2, 3], [4, 5, 6]], [[3, 2, 1], [4, 9, 8]]) == pytest.approx(4 / 6)
+    assert recall_at_k([1, 2, 3, 4], [9, 1, 7, 2], k=2) == 0.5  # top 2: {1, 2} vs {9, 1} share 1
+    assert recall_at_k(np.array([5, 6]), np.array([6, 5])) == 1.0
+
+
+def test_recall_hand_computed_cutoff():
+    assert recall_at_k([1, 9, 3, 4], [9, 1, 7, 2], k=2) == 1.0
+    assert recall_at_k([1, 2, 3, 4], [9, 1, 7, 2], k=4) == 0.5
+
+
+def test_recall_ignores_negative_padding_and_accepts_unsigned_ids():
+    assert recall_at_k([[3, -1, -1]], [[3, 4, 5]]) == pytest.approx(1 / 3)
+    assert recall_at_k(np.array([[3, 4]], dtype=np.uint64), np.array([[4, 3]])) == 1.0
+
+
+def test_recall_longer_approx_lists_are_cut_at_k():
+    assert recall_at_k([[1, 2, 3, 4, 5]], [[5, 4]]) == 0.0
+    assert recall_at_k([[4, 5, 1, 2, 3]], [[5, 4]]) == 1.0
+
+
+@PROPERTY
+@given(result_rows(), st.data())
+def test_recall_matches_reference(rows, data):
+    approx, exact = rows
+    k = data.draw(st.integers(1, len(exact[0])))
+    assert recall_at_k(approx, exact, k=k) == pytest.approx(ref_recall(approx, exact, k))
+    assert recall_at_k(approx, exact) == pytest.approx(ref_recall(approx, exact, len(exact[0])))
+
+
+@pytest.mark.parametrize(
+    ("approx", "exact", "k", "error", "message"),
+    [
+        ([[1, 2]], [[1, 2], [3, 4]], None, ValueError,
+         "approx_indices has 1 queries, exact_indices has 2: pass results for the same queries"),
+        ([[1, 2]], [[1, 2, 3]], None, ValueError,
+         "approx_indices has 2 results per query, fewer than k=3: search with k=3 or pass k=2"),
+        ([1, 2], [1, 2], 3, ValueError, "k=3 is larger than the 2 exact results per query available"),
+        ([1, 2], [1, 2], 0, ValueError, "k must be at least 1, got 0"),
+        ([1.0, 2.0], [1, 2], None, TypeError, "approx_indices must hold integer ids .* got dtype float64"),
+        ([1, 2], ["a", "b"], None, TypeError, "exact_indices must hold integer ids"),
+        ("12", [1, 2], None, TypeError, "approx_indices is a str"),
+        ([[1, 2], [3]], [[1, 2], [3, 4]], None, TypeError, "approx_indices must hold integer ids"),
+        ([], [1], None, ValueError, "approx_indices is empty"),
+        (np.ones((1, 2, 2), dtype=int), [[1, 2]], None, ValueError, "approx_indices must be 1-D .* or 2-D"),
+        ([[1, 1, 2]], [[1, 2, 3]], None, ValueError, "approx_indices repeats id 1 in query 0"),
+        ([[1, 2], [1, 2]], [[1, 2], [7, 7]], None, ValueError, "exact_indices repeats id 7 in query 1"),
+    ],
+)
+def test_recall_bad_input(approx, exact, k, error, message):
+    with pytest.raises(error, match=message):
+        recall_at_k(approx, exact, k=k)
+
+
+# --- overlap and rank_agreement ----------------------------------------------------------------------
+
+
+def test_overlap_hand_computed():
+    assert overlap(["cat", "dog", "fox", "owl"], ["dog", "cat", "eel", "ant"]) == 0.5
+    assert overlap([1, 2, 3], [3, 2, 1]) == 1.0
+    assert overlap([1, 2], [3, 4]) == 0.0
+    assert overlap([1, 2], [2, 3, 4, 5]) == 0.25
+    assert overlap(np.array([1, 2]), (2, 1)) == 1.0
+
+
+def test_overlap_does_not_confuse_types():
+    assert overlap([1, "1"], ["1", 2]) == 0.5
+
+
+@PROPERTY
+@given(distinct_words, distinct_words)
+def test_overlap_matches_reference(a, b):
+    assert overlap(a, b) == pytest.approx(len(set(a) & set(b)) / max(len(a), len(b)))
+
+
+def test_rank_agreement_hand_computed():
+    assert rank_agreement(["a", "b", "c"], ["a", "b", "c"]) == 1.0
+    assert rank_agreement(["a", "b", "c"], ["c", "b", "a"]) == -1.0
+    # shared a, b, c: pairs (a,b) agree, (a,c) agree, (b,c) disagree -> (2 - 1) / 3
+    assert rank_agreement(["a", "b", "c", "x"], ["a", "y", "c", "b"]) == pytest.approx(1 / 3)
+
+
+def test_rank_agreement_is_nan_with_fewer_than_two_shared_items():
+    assert math.isnan(rank_agreement(["a", "b"], ["c", "d"]))
+    assert math.isnan(rank_agreement(["a", "b"], ["b", "d"]))
+    assert rank_agreement(["a", "b"], ["b", "a"]) == -1.0
+
+
+@PROPERTY
+@given(distinct_words, distinct_words)
+def test_rank_agreement_matches_references(a, b):
+    result = rank_agreement(a, b)
+    expected = ref_kendall(a, b)
+    if math.isnan(expected):
+        assert math.isnan(result)
+        return
+    assert result == pytest.approx(expected)
+    shared = [item for item in a if item in b]
+    assert result == pytest.approx(kendalltau([a.index(x) for x in shared], [b.index(x) for x in shared])[0])
+
+
+@pytest.mark.parametrize("function", [overlap, rank_agreement])
+def test_list_comparisons_bad_input(function):
+    with pytest.raises(ValueError, match="a repeats 'cat': each result must appear once"):
+        function(["cat", "dog", "cat"], ["cat"])
+    with pytest.raises(ValueError, match="b repeats 3"):
+        function([1, 2], [3, 3])
+    with pytest.raises(ValueError, match="a is empty"):
+        function([], [1])
+    with pytest.raises(TypeError, match="b is a single str: pass a list of keys"):
+        function(["cat"], "cat")
+    with pytest.raises(TypeError, match="a must be a list of keys, got int"):
+        function(5, [1])
+
+
+# --- hit_at_k and mean_reciprocal_rank --------------------------------------------------------------
+
+
+def test_hit_and_mrr_hand_computed():
+    ranked = [["cat", "dog", "fox"], ["car", "bus", "van"], ["red", "blue"]]
+    expected = [{"dog"}, {"van", "train"}, {"green"}]
+    assert hit_at_k(ranked, expected, k=1) == 0.0
+    assert hit_at_k(ranked, expected, k=2) == pytest.approx(1 / 3)
+    assert hit_at_k(ranked, expected, k=3) == pytest.approx(2 / 3)
+    assert mean_reciprocal_rank(ranked, expected) == pytest.approx((1 / 2 + 1 / 3 + 0) / 3)
+    assert mean_reciprocal_rank(ranked, expected, k=2) == pytest.approx((1 / 2) / 3)
+
+
+def test_hit_and_mrr_accept_single_answers_arrays_and_uneven_lists():
+    ranked = [np.array([4, 2, 9]), np.array([1]), []]
+    assert hit_at_k(ranked, [2, [1, 5], {7}], k=2) == pytest.approx(2 / 3)
+    assert mean_reciprocal_rank([["cat", "dog"]], ["dog"]) == 0.5  # a lone string is one answer
+    assert mean_reciprocal_rank(np.array([[3, 1], [1, 3]]), [{1}, {1}]) == 0.75
+
+
+def test_hit_counts_first_acceptable_answer_once():
+    assert mean_reciprocal_rank([["a", "b", "c"]], [{"b", "c"}]) == 0.5
+    assert mean_reciprocal_rank([["a", "a", "b"]], [{"a"}]) == 1.0
+
+
+@PROPERTY
+@given(labelled_queries(), st.integers(1, 8))
+def test_hit_and_mrr_match_reference(queries, k):
+    ranked, expected = queries
+    longest = max(len(r) for r in ranked)
+    assert mean_reciprocal_rank(ranked, expected) == pytest.approx(ref_mrr(ranked, expected))
+    if longest == 0 or k > longest:
+        with pytest.raises(ValueError, match="larger than the"):
+            hit_at_k(ranked, expected, k=k)
+    else:
+        assert hit_at_k(ranked, expected, k=k) == pytest.approx(ref_hit(ranked, expected, k))
+        assert mean_reciprocal_rank(ranked, expected, k=k) == pytest.approx(ref_mrr(ranked, expected, k))
+
+
+@pytest.mark.parametrize("function", [hit_at_k, mean_reciprocal_rank])
+@pytest.mark.parametrize(
+    ("ranked", "expected", "error", "message"),
+    [
+        ([["a"], ["b"]], [{"a"}], ValueError, "ranked_keys has 2 queries, expected has 1"),
+        ([], [], ValueError, "ranked_keys is empty"),
+        ([["a"], ["b"]], [{"a"}, set()], ValueError, r"expected\[1\] is empty: every labelled query needs"),
+        (["cat", "dog"], [{"cat"}, {"dog"}], TypeError, r"ranked_keys\[0\] is not a list \(got str\)"),
+        ([["a"], 5], [{"a"}, {"b"}], TypeError, r"ranked_keys\[1\] is not a list \(got int\)"),
+        ("cat", [{"cat"}], TypeError, "ranked_keys must be a list with one ranked list"),
+        ([["a"]], "a", TypeError, "expected must be a list with one set of acceptable keys"),
+    ],
+)
+def test_labelled_metrics_bad_input(function, ranked, expected, error, message):
+    with pytest.raises(error, match=message):
+        function(ranked, expected, k=1)
+
+
+def test_hit_at_k_bad_k():
+    ranked, expected = [["a", "b"]], [{"a"}]
+    with pytest.raises(ValueError, match="k must be at least 1, got 0"):
+        hit_at_k(ranked, expected, k=0)
+    with pytest.raises(ValueError, match="k=3 is larger than the 2 results in the longest ranked list"):
+        hit_at_k(ranked, expected, k=3)
+    with pytest.raises(TypeError, match="k must be a whole number, got None"):
+        hit_at_k(ranked, expected, k=None)
