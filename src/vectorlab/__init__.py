@@ -1,6 +1,56 @@
-"""vectorlab: small, tested helpers behind the vector-embeddings workshop notebooks."""
+"""vectorlab: small, tested helpers behind the vector-embeddings workshop notebooks.
 
-from vectorlab.data import Embeddings, load_dataset, load_embeddings, save_embeddings
+Numpy arrays in, numpy arrays out. The modules, one idea each: ``data`` (embeddings files and the
+datasets), ``client`` (embedding providers + cache), ``similarity``, ``search``, ``quantize``, ``reduce``,
+``evaluate``, and ``viz`` (plotly figures).
+"""
 
-__all__ = ["Embeddings", "load_dataset", "load_embeddings", "save_embeddings"]
+from vectorlab.data import (
+    Embeddings,
+    load_dataset,
+    load_embeddings,
+    load_movie_queries,
+    load_movies,
+    load_words,
+    save_embeddings,
+)
+from vectorlab.evaluate import hit_at_k, mean_reciprocal_rank, overlap, rank_agreement, recall_at_k
+from vectorlab.quantize import (
+    binary_threshold,
+    dequantize_int8,
+    hamming_distance,
+    int8_ranges,
+    nbytes_per_vector,
+    quantize_binary,
+    quantize_int8,
+    rescore,
+    search_binary,
+    search_int8,
+    size_table,
+    unpack_binary,
+)
+from vectorlab.reduce import explained_variance, fit_pca, pca_reduce, truncate
+from vectorlab.search import HNSWIndex, exhaustive_search
+from vectorlab.similarity import (
+    cosine_similarity,
+    dot_product,
+    euclidean_distance,
+    magnitude,
+    manhattan_distance,
+    most_similar,
+    normalize,
+    pairwise_similarity_values,
+)
+
+__all__ = [
+    "Embeddings", "load_dataset", "load_embeddings", "load_movie_queries", "load_movies", "load_words",
+    "save_embeddings",
+    "hit_at_k", "mean_reciprocal_rank", "overlap", "rank_agreement", "recall_at_k",
+    "binary_threshold", "dequantize_int8", "hamming_distance", "int8_ranges", "nbytes_per_vector",
+    "quantize_binary", "quantize_int8", "rescore", "search_binary", "search_int8", "size_table", "unpack_binary",
+    "explained_variance", "fit_pca", "pca_reduce", "truncate",
+    "HNSWIndex", "exhaustive_search",
+    "cosine_similarity", "dot_product", "euclidean_distance", "magnitude", "manhattan_distance", "most_similar",
+    "normalize", "pairwise_similarity_values",
+]
 __version__ = "0.1.0"
