@@ -1,0 +1,119 @@
+"""The errors the embedding client raises, in one small hierarchy so notebooks and tests can catch them.
+
+::
+
+    EmbeddingError
+    ├── ConfigurationError (also ValueError)   API_HOST or a provider variable is missing or wrong
+    ├── InputError (also ValueError)           a text can't be embedded; ``index`` says which one
+    ├── CacheMissError (also LookupError)      nothing can compute a text that is not in the cache
+    └── ProviderError                          the provider failed; ``status``, ``provider``, ``model``
+        ├── AuthenticationError                401/403: ``key_variable`` names the variable to fix
+        ├── ModelNotFoundError                 404: the model or deployment name is wrong
+        └── BadResponseError                   the answer was unreadable or had the wrong count/dims
+
+Messages never contain a key or a token: everything that comes back from a server goes through
+:func:`redact` first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+__all__ = [
+    "EmbeddingError",
+    "ConfigurationError",
+    "InputError",
+    "CacheMissError",
+    "ProviderError",
+    "AuthenticationError",
+    "ModelNotFoundError",
+    "BadResponseError",
+    "CacheWarning",
+    "redact",
+]
+
+
+class EmbeddingError(Exception):
+    """Base class of every error raised by the embedding client."""
+
+
+class ConfigurationError(EmbeddingError, ValueError):
+    """The environment (``API_HOST``, keys, endpoints) does not describe a usable provider."""
+
+
+class InputError(EmbeddingError, ValueError):
+    """A text can't be embedded as given; ``index`` is its position in the input (None if not one text)."""
+
+    def __init__(self, message: str, index: int | None = None) -> None:
+        super().__init__(message)
+        self.index = index
+
+
+class CacheMissError(EmbeddingError, LookupError):
+    """Texts are missing from the cache and no provider is available to compute them."""
+
+    def __init__(self, message: str, missing: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.missing = list(missing or [])
+
+
+class ProviderError(EmbeddingError):
+    """The provider did not give usable embeddings (after any retries)."""
+
+    def __init__(self, message: str, *, provider: str, model: str, status: int | None = None,
+                 attempts: int = 1) -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.model = model
+        self.status = status
+        self.attempts = attempts
+
+
+class AuthenticationError(ProviderError):
+    """The provider refused the credentials (401) or their permissions (403)."""
+
+    def __init__(self, message: str, *, key_variable: str | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.key_variable = key_variable
+
+
+class ModelNotFoundError(ProviderError):
+    """The provider does not know the model (or Azure deployment) name (404)."""
+
+
+class BadResponseError(ProviderError):
+    """The provider answered, but with something that is not the embeddings that were asked for."""
+
+
+class CacheWarning(UserWarning):
+    """A cache entry was damaged (cut short, edited, or for another text) and will be recomputed."""
+
+
+# Token shapes worth hiding even when we were not told the exact secret (e.g. a key echoed back partly).
+_TOKEN_PATTERNS = [
+    re.compile(r"(?i)\b(?:bearer|api-key:)\s*[A-Za-z0-9._\-+/=*]{8,}"),  # header values
+    re.compile(r"\b(?:sk|rk)-[A-Za-z0-9_\-*]{8,}"),          # OpenAI keys (also partly masked ones)
+    re.compile(r"\bgh[opsur]_[A-Za-z0-9]{16,}"),             # GitHub tokens
+    re.compile(r"\bgithub_pat_[A-Za-z0-9_]{16,}"),           # fine-grained GitHub tokens
+    re.compile(r"\beyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]*"),  # JWTs (Entra tokens)
+]
+
+
+def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """Replace every known secret, and anything shaped like a key or token, with ``***``.
+
+    >>> redact("Incorrect API key provided: abc123secret", ["abc123secret"])
+    'Incorrect API key provided: ***'
+    >>> redact("Authorization: Bearer ghp_0123456789abcdefghij")
+    'Authorization: ***'
+    """
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+            # Servers often echo a key partly masked: hide its first and last characters too.
+            if len(secret) >= 12:
+                text = text.replace(secret[:8], "***").replace(secret[-6:], "***")
+    for pattern in _TOKEN_PATTERNS:
+        text = pattern.sub("***", text)
+    return text
