@@ -5,6 +5,7 @@ datasets), ``client`` (embedding providers + cache), ``similarity``, ``search``,
 ``evaluate``, and ``viz`` (plotly figures).
 """
 
+from vectorlab.client import EmbeddingClient, create_client
 from vectorlab.data import (
     Embeddings,
     load_dataset,
@@ -43,6 +44,7 @@ from vectorlab.similarity import (
 )
 
 __all__ = [
+    "EmbeddingClient", "create_client",
     "Embeddings", "load_dataset", "load_embeddings", "load_movie_queries", "load_movies", "load_words",
     "save_embeddings",
     "hit_at_k", "mean_reciprocal_rank", "overlap", "rank_agreement", "recall_at_k",
