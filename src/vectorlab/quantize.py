@@ -16,6 +16,9 @@ Binary codes use ``np.packbits(..., axis=-1)`` bit order: dimension 0 is the hig
 from __future__ import annotations
 
 import math
+import os
+import weakref
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -40,6 +43,7 @@ __all__ = [
     "unpack_binary",
     "hamming_distance",
     "search_binary",
+    "BinaryIndex",
     "search_int8",
     "rescore",
     "nbytes_per_vector",
@@ -54,6 +58,16 @@ _CHUNK_BYTES = 32 * 2**20
 # Popcount of every byte value: the fallback for numpy < 2.0, which has no np.bitwise_count.
 _BYTE_POPCOUNT = np.array([bin(value).count("1") for value in range(256)], dtype=np.uint8)
 _HAS_BITWISE_COUNT = hasattr(np, "bitwise_count")
+# Columns per group in the grouped top-k selection (see _smallest_k_grouped).
+_GROUP = 256
+# Threads for large Hamming scans (numpy releases the GIL inside ufuncs), and the least work, in
+# query x code comparisons, worth starting them for: notebook-sized searches stay on one thread.
+_THREADS = os.cpu_count() or 1
+_MIN_THREADED_COMPARISONS = 4_000_000
+# Float matrices already proven finite, by id: (weak reference, data address, shape, strides); see
+# _as_float_matrix. Bounded: the oldest entry goes first.
+_FINITE_CHECKED: dict[int, tuple[Any, int, tuple, tuple]] = {}
+_FINITE_CHECKED_MAX = 8
 
 
 # --------------------------------------------------------------------------------------------------
@@ -96,10 +110,27 @@ def _as_float_matrix(vectors: Any, name: str) -> np.ndarray:
     """``as_matrix`` with a fast path for an already float32 matrix whose finite sum proves it finite.
 
     Avoids allocating a boolean copy of a large index on every call; anything else gets the full check.
+    A float32 matrix that passed is remembered (by identity, through a weak reference, with its data
+    address, shape and strides), so calling again with the same live array skips even the sum, a pass
+    over the whole index: rescoring 40 candidates should not read 100,000 vectors. Callers still check
+    the rows they actually use (see :func:`rescore`), so a value changed in place afterwards can never
+    reach a result unnoticed.
     """
-    if (isinstance(vectors, np.ndarray) and vectors.dtype == np.float32 and vectors.ndim == 2
-            and vectors.size and np.isfinite(vectors.sum())):
-        return vectors
+    if isinstance(vectors, np.ndarray) and vectors.dtype == np.float32 and vectors.ndim == 2 and vectors.size:
+        signature = (vectors.__array_interface__["data"][0], vectors.shape, vectors.strides)
+        entry = _FINITE_CHECKED.get(id(vectors))
+        if entry is not None and entry[0]() is vectors and entry[1:] == signature:
+            return vectors
+        if np.isfinite(vectors.sum()):
+            try:
+                reference = weakref.ref(vectors)
+            except TypeError:  # pragma: no cover - every ndarray supports weak references
+                return vectors
+            _FINITE_CHECKED.pop(id(vectors), None)
+            while len(_FINITE_CHECKED) >= _FINITE_CHECKED_MAX:
+                _FINITE_CHECKED.pop(next(iter(_FINITE_CHECKED)))
+            _FINITE_CHECKED[id(vectors)] = (reference, *signature)
+            return vectors
     return as_matrix(vectors, name)
 
 
@@ -131,6 +162,39 @@ def _kth_smallest_small_ints(values: np.ndarray, k: int, max_value: int) -> np.n
     binned = values.astype(np.intp) + (np.arange(n_rows, dtype=np.intp) * n_bins)[:, np.newaxis]
     counts = np.bincount(binned.ravel(), minlength=n_rows * n_bins).reshape(n_rows, n_bins)
     return (np.cumsum(counts, axis=1) < k).sum(axis=1).astype(values.dtype)
+
+
+def _smallest_k_grouped(values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Same result as :func:`_smallest_k` (ties -> lower position), reading each row about once.
+
+    Each row is cut into groups of ``_GROUP`` columns and every group's minimum taken (one vectorized
+    pass): the k-th smallest of those minima bounds the row's k-th smallest value from above, since
+    the k groups below it hold k distinct entries at most that large. Only groups whose minimum is
+    within the bound can hold a top-k entry, so the exact selection (a sort by value, then position)
+    runs on those few groups instead of on the whole row. Small rows use :func:`_smallest_k`.
+    """
+    m, n = values.shape
+    groups = n // _GROUP
+    if groups < 4 * k:
+        return _smallest_k(values, k)
+    body = values[:, : groups * _GROUP].reshape(m, groups, _GROUP)
+    minima = body.min(axis=2)
+    cut = np.partition(minima, k - 1, axis=1)[:, k - 1]
+    pair_rows, pair_groups = np.nonzero(minima <= cut[:, np.newaxis])
+    pair, offset = np.nonzero(body[pair_rows, pair_groups] <= cut[pair_rows, np.newaxis])
+    rows = pair_rows[pair]
+    cols = pair_groups[pair] * _GROUP + offset
+    if groups * _GROUP < n:  # the columns after the last whole group
+        tail_rows, tail_cols = np.nonzero(values[:, groups * _GROUP :] <= cut[:, np.newaxis])
+        rows = np.concatenate([rows, tail_rows])
+        cols = np.concatenate([cols, tail_cols + groups * _GROUP])
+    counts = np.bincount(rows, minlength=m)
+    if counts.min() < k:  # NaN somewhere (comparisons with NaN are false): take the careful path
+        return _smallest_k(values, k)
+    order = np.lexsort((cols, values[rows, cols], rows))
+    rank_in_row = np.arange(rows.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    positions = cols[order][rank_in_row < k].reshape(m, k)
+    return positions, np.take_along_axis(values, positions, axis=1)
 
 
 def _check_ranges(ranges: Any, dims: int) -> tuple[np.ndarray, np.ndarray]:
@@ -196,13 +260,29 @@ def _hamming_block(query_words: np.ndarray, index_words_t: np.ndarray, n_bits: i
     """Hamming distances (n_queries, n_index) from words: XOR, popcount, summed over the words.
 
     The Python loop runs over the few word positions of a code (6 for 384 bits), never over vectors:
-    each step XORs one word of every query with the same word of every index code, a contiguous row
-    of ``index_words_t`` (n_words, n_index), which is faster than one 3-D array summed on its last axis.
+    each step XORs one word of every query with the same word of every index code, a row of
+    ``index_words_t`` (n_words, n_index), which is faster than one 3-D array summed on its last axis.
+    The rows are read fastest when ``index_words_t`` is contiguous; a transposed view works too (for a
+    single query that beats copying the index into that layout). The XOR and popcount go into two
+    buffers reused for every word rather than into new arrays.
     """
     acc_dtype = np.uint16 if n_bits <= np.iinfo(np.uint16).max else np.uint32
-    acc = _popcount(query_words[:, 0, np.newaxis] ^ index_words_t[0]).astype(acc_dtype)
-    for word in range(1, index_words_t.shape[0]):
-        acc += _popcount(query_words[:, word, np.newaxis] ^ index_words_t[word])
+    if not _HAS_BITWISE_COUNT:
+        acc = _popcount(query_words[:, 0, np.newaxis] ^ index_words_t[0]).astype(acc_dtype)
+        for word in range(1, index_words_t.shape[0]):
+            acc += _popcount(query_words[:, word, np.newaxis] ^ index_words_t[word])
+        return acc
+    shape = (query_words.shape[0], index_words_t.shape[1])
+    xor = np.empty(shape, dtype=index_words_t.dtype)
+    counts = np.empty(shape, dtype=np.uint8)
+    acc = np.empty(shape, dtype=acc_dtype)
+    for word in range(index_words_t.shape[0]):
+        np.bitwise_xor(query_words[:, word, np.newaxis], index_words_t[word], out=xor)
+        np.bitwise_count(xor, out=counts)
+        if word == 0:
+            np.copyto(acc, counts)
+        else:
+            np.add(acc, counts, out=acc)
     return acc
 
 
@@ -403,6 +483,41 @@ def hamming_distance(a: Any, b: Any) -> np.ndarray:
     return out
 
 
+def _search_words(query_words: np.ndarray, index_words_t: np.ndarray, n_bits: int,
+                  k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The Hamming top-k of every query against codes laid out as words (see :func:`_hamming_block`).
+
+    Chunks of queries are independent: a large batch spreads them over ``_THREADS`` threads (numpy
+    releases the GIL in its loops); each chunk writes its own rows of the result, so results do not
+    depend on the number of threads.
+    """
+    n_queries, n_index = query_words.shape[0], index_words_t.shape[1]
+    indices = np.empty((n_queries, k), dtype=np.int64)
+    distances = np.empty((n_queries, k), dtype=np.int32)
+    grouped = n_index // _GROUP >= 4 * k
+    threads = min(_THREADS, n_queries) if n_queries * n_index >= _MIN_THREADED_COMPARISONS else 1
+    # per query row: XOR words (8 bytes), popcounts (1), distances (2), selection temporaries per code
+    chunk = min(_rows_per_chunk(20 * n_index), -(-n_queries // threads))
+
+    def search_chunk(start: int) -> None:
+        block = _hamming_block(query_words[start : start + chunk], index_words_t, n_bits)
+        if grouped:
+            positions, values = _smallest_k_grouped(block, k)
+        else:
+            positions, values = _smallest_k(block, k, _kth_smallest_small_ints(block, k, n_bits))
+        indices[start : start + chunk] = positions
+        distances[start : start + chunk] = values
+
+    starts = range(0, n_queries, chunk)
+    if threads > 1:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(search_chunk, starts))  # list(): re-raises any error of a chunk
+    else:
+        for start in starts:
+            search_chunk(start)
+    return indices, distances
+
+
 def search_binary(query_codes: Any, index_codes: Any, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
     """Exhaustive Hamming search: the ``k`` nearest codes, smallest distance first, ties -> lower index.
 
@@ -417,7 +532,9 @@ def search_binary(query_codes: Any, index_codes: Any, k: int = 10) -> tuple[np.n
 
     Returns ``(indices, distances)``: int64 row numbers of ``index_codes`` and int32 Hamming distances.
     Queries are processed in chunks; the codes are compared as uint64 words (XOR + ``np.bitwise_count``),
-    and the top k is selected with a per-row histogram of distances plus a small sort, never a full sort.
+    and the top k is selected from the few groups of codes whose smallest distance can make the top k
+    (or, for small indexes, with a per-row histogram of distances), never with a full sort.
+    For many single-query searches of the same codes, :class:`BinaryIndex` is about twice as fast.
 
     >>> index = np.array([[0b1111], [0b0000], [0b0111], [0b0111]], dtype=np.uint8)
     >>> search_binary(np.array([0b0111], dtype=np.uint8), index, k=3)
@@ -427,24 +544,67 @@ def search_binary(query_codes: Any, index_codes: Any, k: int = 10) -> tuple[np.n
     queries = check_packed(query_codes, "query_codes")
     index = check_packed(index_codes, "index_codes")
     _check_same_code_length(queries, index, "query_codes", "index_codes")
-    n_index = index.shape[0]
-    k = check_k(k, n_index, "codes in the index")
-    n_bits = 8 * index.shape[1]
-    query_words = _as_words(queries)
-    index_words_t = np.ascontiguousarray(_as_words(index).T)
-    indices = np.empty((queries.shape[0], k), dtype=np.int64)
-    distances = np.empty((queries.shape[0], k), dtype=np.int32)
-    # per query row: XOR words (8 bytes), popcounts (1), distances (2), histogram bins (8) per index code
-    chunk = _rows_per_chunk(20 * n_index)
-    for start in range(0, queries.shape[0], chunk):
-        block = _hamming_block(query_words[start : start + chunk], index_words_t, n_bits)
-        kth = _kth_smallest_small_ints(block, k, n_bits)
-        positions, values = _smallest_k(block, k, kth)
-        indices[start : start + chunk] = positions
-        distances[start : start + chunk] = values
+    k = check_k(k, index.shape[0], "codes in the index")
+    index_words = _as_words(index)
+    # The scan reads word j of every code in turn. A batch amortizes copying the index into that
+    # layout; a single query reads the rows in place (strided), which is cheaper than the copy.
+    index_words_t = index_words.T if queries.shape[0] == 1 else np.ascontiguousarray(index_words.T)
+    indices, distances = _search_words(_as_words(queries), index_words_t, 8 * index.shape[1], k)
     if single:
         return indices[0], distances[0]
     return indices, distances
+
+
+class BinaryIndex:
+    """Packed binary codes stored the way the Hamming scan reads them, for repeated searches.
+
+    :func:`search_binary` takes codes as ``(n, B)`` rows but scans them one 64-bit word position at a
+    time across all codes, i.e. transposed. It either copies the index into that layout on every call
+    (for a batch of queries, where the copy is cheap next to the scan) or reads the rows in place (one
+    query), about twice as slow as the scan itself. A ``BinaryIndex`` makes that copy once, as faiss's
+    ``IndexBinaryFlat`` keeps its own copy of the codes, and then answers exactly like
+    ``search_binary(query_codes, codes, k)``. It holds the same number of bytes as the codes (rounded up
+    to whole 8-byte words per code) and never changes if the original array is modified later.
+
+    >>> codes = np.array([[0b1111], [0b0000], [0b0111], [0b0111]], dtype=np.uint8)
+    >>> index = BinaryIndex(codes)
+    >>> index.search(np.array([0b0111], dtype=np.uint8), k=3)
+    (array([2, 3, 0]), array([0, 0, 1], dtype=int32))
+    >>> len(index)
+    4
+    """
+
+    def __init__(self, codes: Any) -> None:
+        matrix = check_packed(codes, "codes")
+        self.code_bytes = int(matrix.shape[1])
+        self._words_t = np.ascontiguousarray(_as_words(matrix).T)
+        self._words_t.flags.writeable = False
+
+    def __len__(self) -> int:
+        return int(self._words_t.shape[1])
+
+    def __repr__(self) -> str:
+        return f"BinaryIndex(len={len(self)}, bits={8 * self.code_bytes})"
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the index (``len * ceil(code_bytes / 8) * 8``; 48 per 384-bit code)."""
+        return int(self._words_t.nbytes)
+
+    def search(self, query_codes: Any, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` nearest codes to each query code, as :func:`search_binary` returns them."""
+        single = isinstance(query_codes, np.ndarray) and query_codes.ndim == 1
+        queries = check_packed(query_codes, "query_codes")
+        if queries.shape[1] != self.code_bytes:
+            raise ValueError(
+                f"query_codes has {queries.shape[1]} bytes per code, the index has {self.code_bytes}: both "
+                "must come from quantize_binary on vectors with the same number of dims"
+            )
+        k = check_k(k, len(self), "codes in the index")
+        indices, distances = _search_words(_as_words(queries), self._words_t, 8 * self.code_bytes, k)
+        if single:
+            return indices[0], distances[0]
+        return indices, distances
 
 
 # --------------------------------------------------------------------------------------------------
@@ -581,7 +741,12 @@ def rescore(
         ids = candidates[start : start + chunk]
         q = queries[start : start + chunk]
         gathered = originals[ids]  # (q, c, dims)
-        scores = np.einsum("qcd,qd->qc", gathered, q)
+        with np.errstate(invalid="ignore", over="ignore"):
+            scores = np.einsum("qcd,qd->qc", gathered, q)
+        if not np.isfinite(scores).all():
+            # NaN/inf in a candidate row (perhaps written after an earlier call proved the array
+            # finite, see _as_float_matrix) makes its score non-finite: report it precisely.
+            as_matrix(originals, "original_vectors")
         if metric == "cosine":
             candidate_norms = np.linalg.norm(gathered, axis=2)
             query_norms = np.linalg.norm(q, axis=1)
