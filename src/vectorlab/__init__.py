@@ -56,3 +56,5 @@ __all__ = [
     "normalize", "pairwise_similarity_values",
 ]
 __version__ = "0.1.0"
+
+from vectorlab import viz  # noqa: E402, F401  (vl.viz.scatter_3d(...) in notebooks)

