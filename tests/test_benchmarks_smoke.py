@@ -1,0 +1,220 @@
+"""Smoke run of the benchmark harness (benchmarks/) on a few thousand synthetic vectors.
+
+It runs every question end to end so the benchmark code cannot rot, and checks what the numbers must
+satisfy whatever the machine: complete rows, recalls in [0, 1], exact methods at recall 1, rescoring
+never worse than the codes alone. It never asserts a timing. Peers (faiss, usearch) and the chart
+library are optional here: rows for a peer that is not installed are simply absent.
+
+It also pins the fast paths added to vectorlab for the benchmarks (grouped top-k selection, threaded
+Hamming scan, BinaryIndex, the rescore finite-check cache) to the plain reference computations, on
+arrays small enough to be quick but large enough to take those paths.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+# benchmarks/ is a top-level package of the repository, not part of the installed vectorlab.
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import QUESTIONS, run_all  # noqa: E402
+from benchmarks.dataset import exact_top_k, synthetic_dataset  # noqa: E402
+from benchmarks.harness import COLUMNS, Settings, format_table, recall_at_k  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    settings = Settings.smoke_settings(n=2_000, queries=50, repeats=1, single_queries=5, results_dir=out,
+                                       quiet=True)
+    results, env = run_all(settings)
+    return results, env, out
+
+
+def test_every_question_ran_and_wrote_its_files(smoke):
+    results, env, out = smoke
+    assert set(results) == set(QUESTIONS)
+    assert env["threads"] >= 1 and env["dataset"]["n"] == 2_000
+    for question in QUESTIONS:
+        payload = json.loads((out / f"{question}.json").read_text())
+        assert payload["rows"] == results[question].rows
+        with open(out / f"{question}.csv", newline="") as handle:
+            reader = csv.DictReader(handle)
+            assert tuple(reader.fieldnames) == COLUMNS
+            assert len(list(reader)) == len(payload["rows"])
+
+
+def test_rows_are_complete_and_recalls_are_fractions(smoke):
+    results, _, _ = smoke
+    for result in results.values():
+        assert result.rows, result.question
+        for r in result.rows:
+            assert set(COLUMNS) <= set(r), (result.question, set(COLUMNS) - set(r))
+            assert r["question"] == result.question
+            if r["recall_at_10"] is not None:
+                assert 0.0 <= r["recall_at_10"] <= 1.0
+            for kind in ("single", "batch"):
+                if r[f"qps_{kind}"] is not None:
+                    assert r[f"qps_{kind}_min"] <= r[f"qps_{kind}"] <= r[f"qps_{kind}_max"]
+        assert "| method |" in format_table(result.rows)
+
+
+def test_exact_methods_have_recall_one(smoke):
+    results, _, _ = smoke
+    for r in results["exhaustive"].rows:  # vectorlab dot and cosine, numpy full sort, faiss IndexFlatIP
+        assert r["recall_at_10"] == 1.0, r["method"]
+    assert results["hnsw"].rows[0]["recall_at_10"] == 1.0  # the exact reference of the HNSW sweep
+    for r in results["talk_loop"].rows:  # the talk's loop and vectorlab agree with the float64 truth
+        assert r["recall_at_10"] == 1.0, r["method"]
+    assert results["binary"].rows[0]["recall_at_10"] == 1.0
+    assert results["reduce"].rows[0]["recall_at_10"] == 1.0
+
+
+def test_rescoring_never_loses_recall(smoke):
+    results, _, _ = smoke
+    rows = {r["key"]: r for r in results["binary"].rows}
+    alone = rows["BinaryIndex"]["recall_at_10"]
+    assert rows["search_binary"]["recall_at_10"] == alone  # same codes, same search
+    previous = alone
+    for factor in (2, 4, 8, 10):  # more candidates: a superset, so the rescored top 10 can only improve
+        recall = rows[f"rescore{factor}"]["recall_at_10"]
+        assert recall >= previous
+        previous = recall
+    assert rows["mean-rescore8"]["recall_at_10"] >= rows["mean-rescore4"]["recall_at_10"]
+    assert results["binary"].extra["bytes_ratio_vs_float32"] == 32.0
+    int8 = {r["key"]: r for r in results["int8"].rows}
+    assert int8["per-dimension + rescore"]["recall_at_10"] >= int8["per-dimension ranges"]["recall_at_10"] - 1e-9
+
+
+def test_the_report_renders_from_the_results(smoke, tmp_path):
+    from benchmarks.report import load_results, render, targets
+
+    _, _, out = smoke
+    loaded = load_results(out)
+    assert set(loaded) == set(QUESTIONS)
+    text = render(loaded, total_s=1.0)
+    assert "## Targets" in text and "## 1. Exhaustive float32 search" in text
+    statuses = [status for _, _, status, _ in targets(loaded)]
+    assert statuses and all(status in (True, False, None) or status.startswith("reached ") for status in statuses)
+    pytest.importorskip("matplotlib")
+    from benchmarks.report import draw_charts
+
+    charts = draw_charts(loaded, tmp_path)
+    assert charts and all(path.stat().st_size > 1000 for path in charts)
+
+
+def test_command_line_smoke_run(tmp_path, capsys):
+    from benchmarks.__main__ import main
+
+    assert main(["--smoke", "--n", "600", "--queries", "20", "--repeats", "1", "--single-queries", "3",
+                 "--only", "exhaustive", "talk_loop", "--results", str(tmp_path), "--quiet"]) == 0
+    assert (tmp_path / "exhaustive.json").exists() and (tmp_path / "talk_loop.csv").exists()
+    assert "done in" in capsys.readouterr().out
+
+
+def test_dataset_split_and_ground_truth():
+    ds = synthetic_dataset(n=500, queries=20, k=10)
+    assert ds.vectors.shape == (500, 384) and ds.queries.shape == (20, 384)
+    assert ds.vectors.dtype == np.float32 and ds.vectors.flags.c_contiguous
+    np.testing.assert_allclose(np.linalg.norm(ds.vectors, axis=1), 1.0, rtol=1e-5)
+    assert not set(ds.words) & set(ds.query_words)  # held out: queries are not in the index
+    brute = np.argsort(-(ds.queries.astype(np.float64) @ ds.vectors.T.astype(np.float64)), axis=1,
+                       kind="stable")[:, :10]
+    np.testing.assert_array_equal(ds.ground_truth, brute)
+    assert recall_at_k(ds.ground_truth, ds.ground_truth) == 1.0
+    assert recall_at_k(np.full_like(ds.ground_truth, -1), ds.ground_truth) == 0.0
+    np.testing.assert_array_equal(exact_top_k(ds.queries, ds.vectors, 10, chunk=7), ds.ground_truth)
+
+
+# ------------------------------------------------------------------------------ vectorlab fast paths
+
+@pytest.mark.parametrize("seed", range(4))
+def test_grouped_top_k_matches_argpartition(seed, monkeypatch):
+    from vectorlab import search
+
+    rng = np.random.default_rng(seed)
+    monkeypatch.setattr(search, "_GROUP", 8)  # small groups: the grouped path runs on small rows
+    for m, n, k in ((1, 1_000, 10), (5, 1_003, 7), (3, 331, 1), (4, 2_500, 25)):
+        scores = rng.integers(0, 40, size=(m, n)).astype(np.float32)  # many ties
+        if seed % 2:
+            scores = rng.standard_normal((m, n)).astype(np.float32)
+        np.testing.assert_array_equal(np.sort(search._top_k(scores, k), axis=1),
+                                      np.sort(search._top_k_partition(scores, k), axis=1))
+
+
+def test_exhaustive_search_at_scale_matches_a_full_sort():
+    from vectorlab.search import exhaustive_search
+
+    ds = synthetic_dataset(n=12_000, queries=30, k=10, seed=3)  # > 40 groups of 256: the grouped path
+    for metric in ("dot", "cosine"):
+        indices, scores = exhaustive_search(ds.queries, ds.vectors, k=10, metric=metric)
+        np.testing.assert_array_equal(indices, ds.ground_truth)
+        assert (np.diff(scores, axis=1) <= 0).all()
+    one, _ = exhaustive_search(ds.queries[0], ds.vectors, k=10, metric="dot")
+    np.testing.assert_array_equal(one, ds.ground_truth[0])
+
+
+def _hamming_reference(queries: np.ndarray, codes: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    bits_q = np.unpackbits(queries, axis=1).astype(np.int64)
+    bits_c = np.unpackbits(codes, axis=1).astype(np.int64)
+    distances = (bits_q[:, None, :] != bits_c[None, :, :]).sum(axis=2)
+    order = np.argsort(distances, axis=1, kind="stable")[:, :k]  # ties: lower index first
+    return order, np.take_along_axis(distances, order, axis=1)
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+@pytest.mark.parametrize("group", [4, 256])
+def test_binary_search_paths_match_the_reference(threaded, group, monkeypatch):
+    from vectorlab import quantize
+
+    rng = np.random.default_rng(7)
+    monkeypatch.setattr(quantize, "_GROUP", group)
+    if threaded:
+        monkeypatch.setattr(quantize, "_THREADS", 2)
+        monkeypatch.setattr(quantize, "_MIN_THREADED_COMPARISONS", 1)
+    for n, n_bytes, k in ((700, 48, 10), (257, 3, 5), (90, 16, 1)):
+        codes = rng.integers(0, 256, size=(n, n_bytes), dtype=np.uint8) & 0x55  # many tied distances
+        queries = rng.integers(0, 256, size=(6, n_bytes), dtype=np.uint8)
+        expected = _hamming_reference(queries, codes, k)
+        index = quantize.BinaryIndex(codes)
+        for got in (quantize.search_binary(queries, codes, k), index.search(queries, k)):
+            np.testing.assert_array_equal(got[0], expected[0])
+            np.testing.assert_array_equal(got[1], expected[1])
+        for got in (quantize.search_binary(queries[2], codes, k), index.search(queries[2], k)):
+            np.testing.assert_array_equal(got[0], expected[0][2])
+            np.testing.assert_array_equal(got[1], expected[1][2])
+    assert len(index) == 90 and index.nbytes == 90 * 16
+
+
+def test_binary_index_is_a_copy_and_checks_code_length():
+    from vectorlab.quantize import BinaryIndex
+
+    codes = np.array([[0b1111], [0b0000], [0b0111]], dtype=np.uint8)
+    index = BinaryIndex(codes)
+    codes[:] = 0  # changing the original afterwards does not change the index
+    assert index.search(np.array([0b0111], dtype=np.uint8), k=1)[0].tolist() == [2]
+    with pytest.raises(ValueError, match="query_codes has 2 bytes per code, the index has 1"):
+        index.search(np.zeros(2, dtype=np.uint8), k=1)
+    with pytest.raises(TypeError, match="codes must be packed bits as a uint8 array"):
+        BinaryIndex(np.zeros((2, 2)))
+
+
+def test_rescore_still_catches_nan_written_after_a_first_call():
+    from vectorlab.quantize import rescore
+
+    vectors = np.random.default_rng(0).standard_normal((50, 8)).astype(np.float32)
+    assert rescore(np.ones(8), [0, 1, 2], vectors, k=2)[0].shape == (2,)  # proves (and remembers) finite
+    vectors[1, 3] = np.nan  # in place, on the same array object
+    with pytest.raises(ValueError, match=r"original_vectors contains NaN or infinity \(first at index \(1, 3\)\)"):
+        rescore(np.ones(8), [0, 1, 2], vectors, k=2)
+    fresh = vectors.copy()  # a new array is checked in full again, whichever rows are candidates
+    with pytest.raises(ValueError, match="original_vectors contains NaN or infinity"):
+        rescore(np.ones(8), [0, 2], fresh, k=1)
