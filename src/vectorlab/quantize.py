@@ -164,6 +164,16 @@ def _kth_smallest_small_ints(values: np.ndarray, k: int, max_value: int) -> np.n
     return (np.cumsum(counts, axis=1) < k).sum(axis=1).astype(values.dtype)
 
 
+def _group_size(n: int, k: int) -> int | None:
+    """Columns per group for :func:`_smallest_k_grouped` on rows of ``n`` (None: not worth grouping).
+
+    ``_GROUP`` columns, or fewer when ``k`` is large (oversampled candidates, e.g. k = 100), so that a
+    row still has at least ``4 * k`` groups; below 16 columns per group the plain path is as fast.
+    """
+    group = _GROUP if n // _GROUP >= 4 * k else n // (4 * k)
+    return group if group >= min(_GROUP, 16) else None
+
+
 def _smallest_k_grouped(values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Same result as :func:`_smallest_k` (ties -> lower position), reading each row about once.
 
@@ -171,23 +181,25 @@ def _smallest_k_grouped(values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndar
     pass): the k-th smallest of those minima bounds the row's k-th smallest value from above, since
     the k groups below it hold k distinct entries at most that large. Only groups whose minimum is
     within the bound can hold a top-k entry, so the exact selection (a sort by value, then position)
-    runs on those few groups instead of on the whole row. Small rows use :func:`_smallest_k`.
+    runs on those few groups instead of on the whole row. Small rows use :func:`_smallest_k`; large k
+    uses smaller groups (see :func:`_group_size`).
     """
     m, n = values.shape
-    groups = n // _GROUP
-    if groups < 4 * k:
+    group = _group_size(n, k)
+    if group is None:
         return _smallest_k(values, k)
-    body = values[:, : groups * _GROUP].reshape(m, groups, _GROUP)
+    groups = n // group
+    body = values[:, : groups * group].reshape(m, groups, group)
     minima = body.min(axis=2)
     cut = np.partition(minima, k - 1, axis=1)[:, k - 1]
     pair_rows, pair_groups = np.nonzero(minima <= cut[:, np.newaxis])
     pair, offset = np.nonzero(body[pair_rows, pair_groups] <= cut[pair_rows, np.newaxis])
     rows = pair_rows[pair]
-    cols = pair_groups[pair] * _GROUP + offset
-    if groups * _GROUP < n:  # the columns after the last whole group
-        tail_rows, tail_cols = np.nonzero(values[:, groups * _GROUP :] <= cut[:, np.newaxis])
+    cols = pair_groups[pair] * group + offset
+    if groups * group < n:  # the columns after the last whole group
+        tail_rows, tail_cols = np.nonzero(values[:, groups * group :] <= cut[:, np.newaxis])
         rows = np.concatenate([rows, tail_rows])
-        cols = np.concatenate([cols, tail_cols + groups * _GROUP])
+        cols = np.concatenate([cols, tail_cols + groups * group])
     counts = np.bincount(rows, minlength=m)
     if counts.min() < k:  # NaN somewhere (comparisons with NaN are false): take the careful path
         return _smallest_k(values, k)
@@ -494,7 +506,7 @@ def _search_words(query_words: np.ndarray, index_words_t: np.ndarray, n_bits: in
     n_queries, n_index = query_words.shape[0], index_words_t.shape[1]
     indices = np.empty((n_queries, k), dtype=np.int64)
     distances = np.empty((n_queries, k), dtype=np.int32)
-    grouped = n_index // _GROUP >= 4 * k
+    grouped = _group_size(n_index, k) is not None
     threads = min(_THREADS, n_queries) if n_queries * n_index >= _MIN_THREADED_COMPARISONS else 1
     # per query row: XOR words (8 bytes), popcounts (1), distances (2), selection temporaries per code
     chunk = min(_rows_per_chunk(20 * n_index), -(-n_queries // threads))
