@@ -163,9 +163,9 @@ def test_exhaustive_search_at_scale_matches_a_full_sort():
 
 
 def _hamming_reference(queries: np.ndarray, codes: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    bits_q = np.unpackbits(queries, axis=1).astype(np.int64)
-    bits_c = np.unpackbits(codes, axis=1).astype(np.int64)
-    distances = (bits_q[:, None, :] != bits_c[None, :, :]).sum(axis=2)
+    bits_q = np.unpackbits(queries, axis=1)
+    bits_c = np.unpackbits(codes, axis=1)
+    distances = (bits_q[:, None, :] != bits_c[None, :, :]).sum(axis=2, dtype=np.int64)
     order = np.argsort(distances, axis=1, kind="stable")[:, :k]  # ties: lower index first
     return order, np.take_along_axis(distances, order, axis=1)
 
@@ -180,7 +180,8 @@ def test_binary_search_paths_match_the_reference(threaded, group, monkeypatch):
     if threaded:
         monkeypatch.setattr(quantize, "_THREADS", 2)
         monkeypatch.setattr(quantize, "_MIN_THREADED_COMPARISONS", 1)
-    for n, n_bytes, k in ((700, 48, 10), (257, 3, 5), (90, 16, 1)):
+    # (8000, 100): a large k (oversampled candidates) takes smaller groups; (257, 5): too small to group
+    for n, n_bytes, k in ((700, 48, 10), (8_000, 48, 100), (257, 3, 5), (90, 16, 1)):
         codes = rng.integers(0, 256, size=(n, n_bytes), dtype=np.uint8) & 0x55  # many tied distances
         queries = rng.integers(0, 256, size=(6, n_bytes), dtype=np.uint8)
         expected = _hamming_reference(queries, codes, k)
