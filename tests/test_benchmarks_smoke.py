@@ -2,8 +2,8 @@
 
 It runs every question end to end so the benchmark code cannot rot, and checks what the numbers must
 satisfy whatever the machine: complete rows, recalls in [0, 1], exact methods at recall 1, rescoring
-never worse than the codes alone. It never asserts a timing. Peers (faiss, usearch) and the chart
-library are optional here: rows for a peer that is not installed are simply absent.
+never worse than the codes alone. It never asserts a timing. The peers (faiss, usearch) and the chart
+library come with requirements-dev.txt, so their rows and the charts are checked too.
 
 It also pins the fast paths added to vectorlab for the benchmarks (grouped top-k selection, threaded
 Hamming scan, BinaryIndex, the rescore finite-check cache) to the plain reference computations, on
@@ -14,20 +14,14 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-# benchmarks/ is a top-level package of the repository, not part of the installed vectorlab.
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from benchmarks import QUESTIONS, run_all  # noqa: E402
-from benchmarks.dataset import exact_top_k, synthetic_dataset  # noqa: E402
-from benchmarks.harness import COLUMNS, Settings, format_table, recall_at_k  # noqa: E402
+# benchmarks/ is a top-level package of the repository (importable via pytest's pythonpath setting).
+from benchmarks import QUESTIONS, run_all
+from benchmarks.dataset import exact_top_k, synthetic_dataset
+from benchmarks.harness import COLUMNS, Settings, format_table, recall_at_k
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +61,13 @@ def test_rows_are_complete_and_recalls_are_fractions(smoke):
         assert "| method |" in format_table(result.rows)
 
 
+def test_peers_ran_in_the_same_process(smoke):
+    results, _, _ = smoke
+    methods = {r["method"] for result in results.values() for r in result.rows}
+    assert any("faiss" in m for m in methods), methods
+    assert any("usearch" in m for m in methods), methods
+
+
 def test_exact_methods_have_recall_one(smoke):
     results, _, _ = smoke
     for r in results["exhaustive"].rows:  # vectorlab dot and cosine, numpy full sort, faiss IndexFlatIP
@@ -104,7 +105,6 @@ def test_the_report_renders_from_the_results(smoke, tmp_path):
     assert "## Targets" in text and "## 1. Exhaustive float32 search" in text
     statuses = [status for _, _, status, _ in targets(loaded)]
     assert statuses and all(status in (True, False, None) or status.startswith("reached ") for status in statuses)
-    pytest.importorskip("matplotlib")
     from benchmarks.report import draw_charts
 
     charts = draw_charts(loaded, tmp_path)
