@@ -55,9 +55,6 @@ PRECISIONS = ("float64", "float32", "int8", "binary")
 _METRICS = ("dot", "cosine")
 # Working memory allowed for the temporary arrays of one chunk (queries or index rows) in a scan.
 _CHUNK_BYTES = 32 * 2**20
-# Popcount of every byte value: the fallback for numpy < 2.0, which has no np.bitwise_count.
-_BYTE_POPCOUNT = np.array([bin(value).count("1") for value in range(256)], dtype=np.uint8)
-_HAS_BITWISE_COUNT = hasattr(np, "bitwise_count")
 # Columns per group in the grouped top-k selection (see _smallest_k_grouped).
 _GROUP = 256
 # Threads for large Hamming scans (numpy releases the GIL inside ufuncs), and the least work, in
@@ -249,23 +246,14 @@ def _check_same_code_length(a: np.ndarray, b: np.ndarray, a_name: str, b_name: s
 def _as_words(codes: np.ndarray) -> np.ndarray:
     """View packed codes (n, n_bytes) as (n, n_words) machine words for a faster XOR + popcount.
 
-    With ``np.bitwise_count`` (numpy >= 2) the bytes are read as uint64 words (384 bits = 6 words),
-    zero-padded to a multiple of 8 bytes (zero padding adds no differing bits). Without it we stay
-    with bytes and a lookup table.
+    The bytes are read as uint64 words (384 bits = 6 words) for ``np.bitwise_count``, zero-padded to a
+    multiple of 8 bytes (zero padding adds no differing bits).
     """
-    if not _HAS_BITWISE_COUNT:
-        return np.ascontiguousarray(codes)
     n_bytes = codes.shape[1]
     padded_bytes = -(-n_bytes // 8) * 8
     if padded_bytes != n_bytes:
         codes = np.pad(codes, ((0, 0), (0, padded_bytes - n_bytes)))
     return np.ascontiguousarray(codes).view(np.uint64)
-
-
-def _popcount(words: np.ndarray) -> np.ndarray:
-    if _HAS_BITWISE_COUNT:
-        return np.bitwise_count(words)
-    return _BYTE_POPCOUNT[words]
 
 
 def _hamming_block(query_words: np.ndarray, index_words_t: np.ndarray, n_bits: int) -> np.ndarray:
@@ -279,11 +267,6 @@ def _hamming_block(query_words: np.ndarray, index_words_t: np.ndarray, n_bits: i
     buffers reused for every word rather than into new arrays.
     """
     acc_dtype = np.uint16 if n_bits <= np.iinfo(np.uint16).max else np.uint32
-    if not _HAS_BITWISE_COUNT:
-        acc = _popcount(query_words[:, 0, np.newaxis] ^ index_words_t[0]).astype(acc_dtype)
-        for word in range(1, index_words_t.shape[0]):
-            acc += _popcount(query_words[:, word, np.newaxis] ^ index_words_t[word])
-        return acc
     shape = (query_words.shape[0], index_words_t.shape[1])
     xor = np.empty(shape, dtype=index_words_t.dtype)
     counts = np.empty(shape, dtype=np.uint8)
