@@ -17,6 +17,7 @@ from vectorlab.data import (
 )
 from vectorlab.evaluate import hit_at_k, mean_reciprocal_rank, overlap, rank_agreement, recall_at_k
 from vectorlab.quantize import (
+    BinaryIndex,
     binary_threshold,
     dequantize_int8,
     hamming_distance,
@@ -48,7 +49,7 @@ __all__ = [
     "Embeddings", "load_dataset", "load_embeddings", "load_movie_queries", "load_movies", "load_words",
     "save_embeddings",
     "hit_at_k", "mean_reciprocal_rank", "overlap", "rank_agreement", "recall_at_k",
-    "binary_threshold", "dequantize_int8", "hamming_distance", "int8_ranges", "nbytes_per_vector",
+    "BinaryIndex", "binary_threshold", "dequantize_int8", "hamming_distance", "int8_ranges", "nbytes_per_vector",
     "quantize_binary", "quantize_int8", "rescore", "search_binary", "search_int8", "size_table", "unpack_binary",
     "explained_variance", "fit_pca", "pca_reduce", "truncate",
     "HNSWIndex", "exhaustive_search",
