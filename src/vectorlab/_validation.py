@@ -14,6 +14,7 @@ __all__ = [
     "as_matrix",
     "as_vector_or_matrix",
     "check_k",
+    "check_positive_int",
     "check_same_dims",
     "check_packed",
     "check_nonzero",
@@ -96,16 +97,28 @@ def check_same_dims(query: np.ndarray, index: np.ndarray, query_name: str = "que
         )
 
 
+def check_positive_int(value: Any, name: str) -> int:
+    """Check that ``value`` is a whole number of at least 1 (a count such as k or dims) and return it.
+
+    >>> check_positive_int(0, "dims")
+    Traceback (most recent call last):
+    ...
+    ValueError: dims must be at least 1, got 0
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be a whole number, got {value!r}")
+    if value <= 0:
+        raise ValueError(f"{name} must be at least 1, got {value}")
+    return int(value)
+
+
 def check_k(k: Any, n: int, what: str = "vectors") -> int:
     """Check that ``k`` is a whole number with ``1 <= k <= n`` and return it as ``int``.
 
     >>> check_k(3, 10)
     3
     """
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)):
-        raise TypeError(f"k must be a whole number, got {k!r}")
-    if k <= 0:
-        raise ValueError(f"k must be at least 1, got {k}")
+    k = check_positive_int(k, "k")
     if k > n:
         raise ValueError(f"k={k} is larger than the {n} {what} available: use k <= {n}")
     return int(k)

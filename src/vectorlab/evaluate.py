@@ -112,6 +112,15 @@ def _distinct_codes(keys: np.ndarray, codes: np.ndarray, name: str) -> None:
         raise ValueError(f"{name} repeats {keys[first[counts > 1][0]]!r}: each result must appear once")
 
 
+def _two_result_lists(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Checked keys of two result lists and their integer codes in one shared vocabulary."""
+    a_keys, b_keys = _as_keys(a, "a"), _as_keys(b, "b")
+    a_codes, b_codes = _codes(a_keys, b_keys)
+    _distinct_codes(a_keys, a_codes, "a")
+    _distinct_codes(b_keys, b_codes, "b")
+    return a_keys, b_keys, a_codes, b_codes
+
+
 def overlap(a: Any, b: Any) -> float:
     """Fraction of results two lists share: ``|a ∩ b| / max(len(a), len(b))`` (order ignored).
 
@@ -124,10 +133,7 @@ def overlap(a: Any, b: Any) -> float:
     >>> overlap(["cat", "dog", "fox", "owl"], ["dog", "cat", "eel", "ant"])
     0.5
     """
-    a_keys, b_keys = _as_keys(a, "a"), _as_keys(b, "b")
-    a_codes, b_codes = _codes(a_keys, b_keys)
-    _distinct_codes(a_keys, a_codes, "a")
-    _distinct_codes(b_keys, b_codes, "b")
+    a_keys, b_keys, a_codes, b_codes = _two_result_lists(a, b)
     shared = np.intersect1d(a_codes, b_codes, assume_unique=True).size
     return shared / max(a_keys.size, b_keys.size)
 
@@ -146,10 +152,7 @@ def rank_agreement(a: Any, b: Any) -> float:
     >>> rank_agreement(["cat", "dog", "fox", "owl"], ["cat", "fox", "dog", "eel"])
     0.3333333333333333
     """
-    a_keys, b_keys = _as_keys(a, "a"), _as_keys(b, "b")
-    a_codes, b_codes = _codes(a_keys, b_keys)
-    _distinct_codes(a_keys, a_codes, "a")
-    _distinct_codes(b_keys, b_codes, "b")
+    _, _, a_codes, b_codes = _two_result_lists(a, b)
     _, a_rank, b_rank = np.intersect1d(a_codes, b_codes, assume_unique=True, return_indices=True)
     n = a_rank.size
     if n < 2:

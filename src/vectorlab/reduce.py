@@ -21,20 +21,17 @@ from typing import Any
 import numpy as np
 from sklearn.decomposition import PCA
 
-from vectorlab._validation import as_matrix, as_vector_or_matrix, check_same_dims
+from vectorlab._validation import as_matrix, as_vector_or_matrix, check_positive_int, check_same_dims
 
 __all__ = ["truncate", "fit_pca", "pca_reduce", "explained_variance"]
 
 
 def _check_dims(dims: Any, limit: int, why: str) -> int:
     """Return ``dims`` as ``int`` if it is a whole number in ``1..limit``; ``why`` explains the limit."""
-    if isinstance(dims, bool) or not isinstance(dims, (int, np.integer)):
-        raise TypeError(f"dims must be a whole number, got {dims!r}")
-    if dims <= 0:
-        raise ValueError(f"dims must be at least 1, got {dims}")
+    dims = check_positive_int(dims, "dims")
     if dims > limit:
         raise ValueError(f"dims={dims} is too large: {why}, so use dims <= {limit}")
-    return int(dims)
+    return dims
 
 
 def _normalize_rows(matrix: np.ndarray) -> np.ndarray:
