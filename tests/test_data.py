@@ -192,3 +192,19 @@ def test_two_models_disagree_about_what_is_similar():
     a, b = top10(minilm.vectors), top10(chars.vectors)
     shared = np.mean([len(set(x) & set(y)) / 10 for x, y in zip(a, b, strict=True)])
     assert shared < 0.5, f"the two models share {shared:.0%} of their top-10 neighbours"
+
+
+def test_prepare_data_is_deterministic(tmp_path):
+    """Two builds of a shipped file write the same bytes, and they match the shipped vectors."""
+    from scripts.prepare_data import SOURCES, build
+
+    model = fit_workshop_char_model()
+    first = save_embeddings(tmp_path / "1.json", build("words", CHAR_MODEL_NAME, model),
+                            source=SOURCES[CHAR_MODEL_NAME])
+    second = save_embeddings(tmp_path / "2.json", build("words", CHAR_MODEL_NAME, fit_workshop_char_model()),
+                             source=SOURCES[CHAR_MODEL_NAME])
+    assert first.read_bytes() == second.read_bytes()
+    rebuilt = load_embeddings(first)
+    shipped = load_dataset("words", model=CHAR_MODEL_NAME)
+    assert rebuilt.keys == shipped.keys
+    np.testing.assert_allclose(rebuilt.vectors, shipped.vectors, atol=2e-6)
