@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -241,6 +242,102 @@ def test_zero_vectors_are_fine_for_dot_and_euclidean():
     np.testing.assert_array_equal(scores, [0.0, 1.0])
     indices, _ = exhaustive_search([1.0, 0.0], [[0.0, 0.0], [1.0, 0.0]], k=1, metric="dot")
     assert indices.tolist() == [1]
+
+
+# --- exhaustive search: the lean path for one float32 query -----------------------------------------
+# One float32 1-D query over a C-contiguous float32 matrix of at most a few thousand rows takes
+# search._search_one; a one-row batch always takes the general path, so the two can be compared.
+
+
+def general_path(query, vectors, k, metric):
+    indices, scores = exhaustive_search(query[np.newaxis, :], vectors, k=k, metric=metric)
+    return indices[0], scores[0]
+
+
+@pytest.mark.parametrize("metric", ["cosine", "dot"])
+@pytest.mark.parametrize("kind", ["normal", "small integers (ties)", "0/1 (ties, zero rows)", "self queries"])
+def test_single_float32_query_is_identical_to_the_general_path(metric, kind):
+    rng = np.random.default_rng(11)
+    for trial in range(60):
+        n, dims = int(rng.integers(1, 600)), int(rng.integers(1, 80))
+        k = int(rng.integers(1, n + 1))
+        if kind == "normal":
+            vectors = rng.standard_normal((n, dims)).astype(np.float32)
+            query = rng.standard_normal(dims).astype(np.float32)
+        elif kind == "small integers (ties)":
+            vectors = rng.integers(-2, 3, (n, dims)).astype(np.float32)
+            query = rng.integers(-2, 3, dims).astype(np.float32)
+        elif kind == "0/1 (ties, zero rows)":
+            vectors = rng.integers(0, 2, (n, dims)).astype(np.float32)
+            query = rng.integers(0, 2, dims).astype(np.float32)
+        else:  # cosine self-similarities round above 1 and must be clipped before ranking
+            vectors = random_unit(n, dims, seed=trial) * 3
+            query = vectors[int(rng.integers(n))].copy()
+        try:
+            expected = general_path(query, vectors, k, metric)
+        except ValueError as error:  # zero vectors and cosine: the same error, same message
+            message = str(error).replace("(row 0 of query)", "(query)")  # the batch had one row
+            with pytest.raises(ValueError, match=re.escape(message)):
+                exhaustive_search(query, vectors, k=k, metric=metric)
+            continue
+        indices, scores = exhaustive_search(query, vectors, k=k, metric=metric)
+        assert indices.shape == scores.shape == (k,)
+        assert indices.dtype == np.int64 and scores.dtype == np.float32
+        np.testing.assert_array_equal(indices, expected[0])
+        np.testing.assert_array_equal(scores, expected[1])  # the same arithmetic: bit for bit
+
+
+def test_single_float32_query_takes_the_lean_path(monkeypatch):
+    calls = []
+    lean = search._search_one
+    monkeypatch.setattr(search, "_search_one", lambda *args: calls.append(args) or lean(*args))
+    vectors = random_unit(500, 384, seed=12)
+    exhaustive_search(vectors[3], vectors, k=10)
+    exhaustive_search(vectors[3], vectors, k=10, metric="dot")
+    assert len(calls) == 2
+    exhaustive_search(vectors[3].astype(np.float64), vectors, k=10)  # not float32: general path
+    exhaustive_search(vectors[3], np.asfortranarray(vectors), k=10)  # not C-contiguous
+    exhaustive_search(vectors[3], vectors, k=10, metric="euclidean")
+    assert len(calls) == 2
+
+
+def test_single_float32_query_cosine_self_similarity_is_clipped_and_ties_by_index():
+    vectors = np.random.default_rng(7).standard_normal((200, 384)).astype(np.float32)
+    vectors = np.concatenate([vectors, vectors])  # every vector twice: an exact tie at the top
+    unclipped = np.vecdot(vectors[:200], vectors[:200]) / np.linalg.norm(vectors[:200], axis=1) ** 2
+    assert (unclipped > 1).any()  # float32 rounding: some self-similarities exceed 1 before clipping
+    for i in range(200):
+        indices, scores = exhaustive_search(vectors[i], vectors, k=3)
+        assert indices[:2].tolist() == [i, i + 200]
+        assert scores[0] == scores[1] and scores.max() <= 1.0
+
+
+@pytest.mark.parametrize("metric", ["cosine", "dot"])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("query", [[1.0, 2.0, 3.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
+def test_single_float32_query_non_finite_vectors_and_query(metric, bad, query):
+    query = np.array(query, dtype=np.float32)
+    vectors = np.ones((50, 3), dtype=np.float32)
+    vectors[37, 1] = bad  # with query [1, 0, 0] its score is inf * 0 = NaN or 1 + NaN
+    with pytest.raises(ValueError, match=r"vectors contains NaN or infinity \(first at index \(37, 1\)\)"):
+        exhaustive_search(query, vectors, k=3, metric=metric)
+    query[1] = bad
+    with pytest.raises(ValueError, match=r"query contains NaN or infinity \(first at index \(1,\)\)"):
+        exhaustive_search(query, np.ones((50, 3), dtype=np.float32), k=3, metric=metric)
+
+
+def test_single_float32_query_zero_vectors_and_overflow():
+    vectors = np.array([[1, 0], [1, 1], [0, 0]], dtype=np.float32)
+    with pytest.raises(ValueError, match=r"zero vector \(row 2 of vectors\): remove it or use metric='dot'"):
+        exhaustive_search(np.array([1, 0], dtype=np.float32), vectors, k=1)
+    with pytest.raises(ValueError, match=r"zero vector \(query\): remove it or use metric='dot'"):
+        exhaustive_search(np.zeros(2, dtype=np.float32), vectors[:2], k=1)
+    assert exhaustive_search(np.array([1, 0], dtype=np.float32), vectors, k=3, metric="dot")[0].tolist() == [0, 1, 2]
+    huge = np.array([[3e38, 3e38], [1.0, 0.0]], dtype=np.float32)  # dot products overflow to inf
+    assert exhaustive_search(np.array([1, 0], dtype=np.float32), huge, k=2, metric="dot")[0].tolist() == [0, 1]
+    tiny = np.array([[1e-30, 0.0], [1.0, 0.0]], dtype=np.float32)  # its squared norm underflows to 0
+    with pytest.raises(ValueError, match=r"zero vector \(row 0 of vectors\)"):
+        exhaustive_search(np.array([1, 0], dtype=np.float32), tiny, k=1)
 
 
 # --- HNSW -------------------------------------------------------------------------------------------

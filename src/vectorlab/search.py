@@ -11,6 +11,7 @@ compared directly (see :func:`vectorlab.evaluate.recall_at_k`):
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,8 @@ _SORT_ROWS_UP_TO = 2048
 _SORT_QUERIES_UP_TO = 4
 
 _ZERO_COSINE = "cosine similarity is undefined for a zero vector"
+_FLOAT32 = np.dtype(np.float32)
+_LEAN_METRICS = ("cosine", "dot")
 
 
 def _check_metric(metric: Any) -> str:
@@ -139,6 +142,47 @@ def _best_first(block: np.ndarray, queries: np.ndarray, vectors: np.ndarray, k: 
     return np.take_along_axis(top, order, axis=1), np.take_along_axis(top_scores, order, axis=1)
 
 
+def _search_one(query: np.ndarray, vectors: np.ndarray, k: int,
+                metric: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`exhaustive_search` for one float32 query over a few float32 vectors, or ``None`` to say
+    "use the general path".
+
+    The general path spends tens of microseconds on checks and a dozen numpy calls around ~10 µs of
+    arithmetic when one query meets the notebooks' hundreds of vectors. This does the same arithmetic
+    (so the scores are the same) with the fewest calls, and checks only its result: a finite score
+    row proves the query and the vectors finite and, for cosine, every norm nonzero (a zero norm gives
+    0/0 or x/0). Anything else (NaN/inf, a zero vector, an overflow) returns ``None``, and the general
+    path then raises its precise error or handles the overflow exactly as before.
+    """
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        if metric == "cosine":
+            query_norm = np.sqrt(np.vecdot(query, query))
+            if not 0.0 < query_norm < math.inf:
+                return None
+            scores = vectors @ (query / query_norm)
+            norms = np.vecdot(vectors, vectors)  # one pass; 3x faster than einsum("ij,ij->i")
+            scores /= np.sqrt(norms, out=norms)
+        else:
+            scores = vectors @ query
+        if not math.isfinite(np.add.reduce(scores)):  # NaN/inf anywhere (or a harmless overflow)
+            return None
+    for _ in range(2):
+        # The k-th largest score by a partition of the values (no indices: 2-4x cheaper than
+        # argpartition or a full argsort), then every index scoring at least that, in index order.
+        # A stable sort of those few by score keeps equal scores in index order, also at the cut.
+        negated = np.negative(scores)
+        cut = np.partition(negated, k - 1)[k - 1]
+        top = (negated <= cut).nonzero()[0]
+        top = top[negated[top].argsort(kind="stable")[:k]]
+        top_scores = scores[top]
+        if metric == "dot" or (top_scores[0] <= 1.0 and top_scores[-1] > -1.0):
+            return top, top_scores
+        # Rounding put a cosine above 1 (e.g. a vector found as its own neighbour) or the cut at -1:
+        # clip, as the general path does before ranking (clipped scores can tie), and select again.
+        np.clip(scores, -1.0, 1.0, out=scores)
+    return top, top_scores
+
+
 def exhaustive_search(query: Any, vectors: Any, k: int = 10,
                       metric: str = "cosine") -> tuple[np.ndarray, np.ndarray]:
     """Find the ``k`` nearest vectors to each query by comparing against every vector (exact search).
@@ -163,6 +207,15 @@ def exhaustive_search(query: Any, vectors: Any, k: int = 10,
     >>> exhaustive_search([1.0, 0.2], vectors, k=2, metric="euclidean")[0].tolist()
     [0, 2]
     """
+    if (type(query) is np.ndarray and type(vectors) is np.ndarray and query.dtype is _FLOAT32
+            and vectors.dtype is _FLOAT32 and query.ndim == 1 and vectors.ndim == 2
+            and vectors.flags.c_contiguous and 0 < vectors.shape[0] <= _SORT_ROWS_UP_TO
+            and 0 < query.shape[0] == vectors.shape[1] and type(metric) is str and metric in _LEAN_METRICS
+            and type(k) is int and 0 < k <= vectors.shape[0]):
+        # One query over the notebooks' hundreds of float32 vectors: a lean path, same results.
+        found = _search_one(query, vectors, k, metric)
+        if found is not None:
+            return found
     queries, single = as_vector_or_matrix(query, "query")
     vectors, checked = _as_index(vectors)
     check_same_dims(queries, vectors, "query", "vectors")
