@@ -21,6 +21,7 @@ from vectorlab.quantize import (
     nbytes_per_vector,
     quantize_binary,
     quantize_int8,
+    random_rotation,
     rescore,
     search_binary,
     search_int8,
@@ -209,6 +210,63 @@ def test_binary_threshold_is_per_dimension_mean():
     threshold = binary_threshold(calibration)
     assert threshold.tolist() == [1.0, 20.0, -3.0]
     assert quantize_binary(np.array([1.5, 15.0, -2.5]), threshold=threshold).tolist() == [0b10100000]
+
+
+def test_binary_threshold_median_splits_every_dimension_in_half():
+    # Skewed, off-centre dimensions: "> 0" and "> mean" set some bits far more often than half the time.
+    rng = np.random.default_rng(21)
+    calibration = np.column_stack([rng.exponential(1.0, 1000), rng.standard_normal(1000) + 5,
+                                   rng.lognormal(0.0, 2.0, 1000), rng.integers(0, 1000, 1000) * 1e-3]) \
+        .astype(np.float32)
+    calibration[:, 3] = rng.permutation(1000) * 1e-3  # distinct values
+    median = binary_threshold(calibration, statistic="median")
+    assert median.dtype == np.float32 and median.shape == (4,)
+    bits = unpack_binary(quantize_binary(calibration, threshold=median), 4)
+    np.testing.assert_array_equal(bits.mean(axis=0), 0.5)  # distinct values, even count: exactly half
+    mean_bits = unpack_binary(quantize_binary(calibration, threshold=binary_threshold(calibration)), 4)
+    assert abs(mean_bits.mean(axis=0) - 0.5).max() > 0.1  # the mean does not split these in half
+    assert binary_threshold([[0.0, 1.0], [1.0, 2.0], [5.0, 30.0]], "median").tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("statistic", ["max", "Median", None, 0.5])
+def test_binary_threshold_bad_statistic(statistic):
+    with pytest.raises(ValueError, match=r"statistic must be 'mean' or 'median', got"):
+        binary_threshold(np.ones((3, 2)), statistic=statistic)
+
+
+def test_random_rotation_is_orthogonal_fixed_and_keeps_dot_products():
+    R = random_rotation(64, seed=3)
+    assert R.shape == (64, 64) and R.dtype == np.float32
+    np.testing.assert_allclose(R @ R.T, np.eye(64), atol=1e-5)
+    np.testing.assert_array_equal(R, random_rotation(64, seed=3))
+    assert not np.allclose(R, random_rotation(64, seed=4))
+    assert abs(np.linalg.det(R.astype(np.float64))) == pytest.approx(1.0, abs=1e-4)
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((20, 64)).astype(np.float32), rng.standard_normal((30, 64)).astype(np.float32)
+    np.testing.assert_allclose((a @ R) @ (b @ R).T, a @ b.T, atol=1e-5 * 64)
+    np.testing.assert_allclose(np.linalg.norm(a @ R, axis=1), np.linalg.norm(a, axis=1), rtol=1e-5)
+    with pytest.raises(ValueError, match="dims must be at least 1"):
+        random_rotation(0)
+    with pytest.raises(TypeError, match="dims must be a whole number"):
+        random_rotation(3.0)
+
+
+def test_rotated_median_codes_then_rescoring_recovers_the_exact_top_k():
+    # Codes of rotated vectors, candidates by Hamming distance, then rescoring with the ORIGINAL
+    # vectors: whenever the candidates contain the exact top k, the result is exactly that top k.
+    rng = np.random.default_rng(8)
+    vectors = rng.standard_normal((400, 32)).astype(np.float32) + 0.5
+    queries = vectors[:25] + 0.3 * rng.standard_normal((25, 32)).astype(np.float32)  # near neighbours
+    R = random_rotation(32, seed=0)
+    threshold = binary_threshold(vectors @ R, statistic="median")
+    codes = quantize_binary(vectors @ R, threshold)
+    candidates, _ = search_binary(quantize_binary(queries @ R, threshold), codes, k=120)
+    indices, scores = rescore(queries, candidates, vectors, k=5)
+    exact = np.argsort(-(queries @ vectors.T), axis=1, kind="stable")[:, :5]
+    contained = np.array([set(e) <= set(c) for e, c in zip(exact.tolist(), candidates.tolist(), strict=True)])
+    assert contained.sum() >= 10  # (13 of 25 here) the check below must not pass vacuously
+    np.testing.assert_array_equal(indices[contained], exact[contained])
+    np.testing.assert_allclose(scores, np.take_along_axis(queries @ vectors.T, indices, axis=1), rtol=1e-5)
 
 
 @FAST

@@ -39,6 +39,7 @@ __all__ = [
     "quantize_int8",
     "dequantize_int8",
     "binary_threshold",
+    "random_rotation",
     "quantize_binary",
     "unpack_binary",
     "hamming_distance",
@@ -368,15 +369,49 @@ def dequantize_int8(codes: Any, ranges: Any) -> np.ndarray:
 # --------------------------------------------------------------------------------------------------
 
 
-def binary_threshold(calibration: Any) -> np.ndarray:
-    """Per-dimension mean of the calibration vectors, shape ``(dims,)``: a threshold for quantize_binary.
+_STATISTICS = ("mean", "median")
+
+
+def binary_threshold(calibration: Any, statistic: str = "mean") -> np.ndarray:
+    """Per-dimension mean or median of the calibration vectors, shape ``(dims,)``: a threshold for quantize_binary.
 
     Useful when dimensions are not centred on 0 (then ``> 0`` would set almost all bits alike).
 
+    :param statistic: ``"mean"`` (default) or ``"median"``. With the median each bit is 1 for half of
+        the calibration vectors (exactly half when the values are distinct and their number even):
+        the most a single bit can say about a vector, whatever the shape of the distribution.
+
     >>> binary_threshold([[0.0, 1.0], [2.0, 3.0]])
     array([1., 2.], dtype=float32)
+    >>> binary_threshold([[0.0, 1.0], [1.0, 2.0], [5.0, 30.0]], statistic="median")
+    array([1., 2.], dtype=float32)
     """
-    return as_matrix(calibration, "calibration").mean(axis=0, dtype=np.float64).astype(np.float32)
+    if not isinstance(statistic, str) or statistic not in _STATISTICS:
+        raise ValueError(f"statistic must be 'mean' or 'median', got {statistic!r}")
+    matrix = as_matrix(calibration, "calibration")
+    if statistic == "median":
+        return np.median(matrix, axis=0).astype(np.float32)
+    return matrix.mean(axis=0, dtype=np.float64).astype(np.float32)
+
+
+def random_rotation(dims: int, seed: int = 0) -> np.ndarray:
+    """A fixed random orthogonal ``(dims, dims)`` float32 matrix ``R``, to rotate vectors before binarizing.
+
+    Rotate the vectors and the queries alike (``vectors @ R``, ``query @ R``), take thresholds on the
+    rotated calibration data, then quantize. A rotation spreads each original dimension over all the
+    bits and preserves dot products and lengths, so it keeps all the float information: rescore with
+    the original (unrotated) vectors. Drawn uniformly (QR of a Gaussian matrix, signs fixed), the same
+    for the same ``dims`` and ``seed``.
+
+    >>> R = random_rotation(4, seed=1)
+    >>> bool(np.allclose(R @ R.T, np.eye(4), atol=1e-6))
+    True
+    """
+    dims = _check_whole_number(dims, "dims")
+    gaussian = np.random.default_rng(seed).standard_normal((dims, dims))
+    q, r = np.linalg.qr(gaussian)
+    q *= np.where(np.diag(r) < 0, -1.0, 1.0)  # unique, uniformly distributed (Haar) rotation
+    return q.astype(np.float32)
 
 
 def quantize_binary(vectors: Any, threshold: float | str | Any = 0.0) -> np.ndarray:
