@@ -30,6 +30,7 @@ from vectorlab._validation import (
     as_vector_or_matrix,
     check_k,
     check_packed,
+    check_positive_int,
     check_same_dims,
 )
 
@@ -71,15 +72,6 @@ _FINITE_CHECKED_MAX = 8
 # --------------------------------------------------------------------------------------------------
 # Small private helpers
 # --------------------------------------------------------------------------------------------------
-
-
-def _check_whole_number(value: Any, name: str) -> int:
-    """Return ``value`` as an ``int`` if it is a whole number >= 1, else raise a clear error."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a whole number, got {value!r}")
-    if value <= 0:
-        raise ValueError(f"{name} must be at least 1, got {value}")
-    return int(value)
 
 
 def _rows_per_chunk(bytes_per_row: int) -> int:
@@ -407,7 +399,7 @@ def random_rotation(dims: int, seed: int = 0) -> np.ndarray:
     >>> bool(np.allclose(R @ R.T, np.eye(4), atol=1e-6))
     True
     """
-    dims = _check_whole_number(dims, "dims")
+    dims = check_positive_int(dims, "dims")
     gaussian = np.random.default_rng(seed).standard_normal((dims, dims))
     q, r = np.linalg.qr(gaussian)
     q *= np.where(np.diag(r) < 0, -1.0, 1.0)  # unique, uniformly distributed (Haar) rotation
@@ -470,7 +462,7 @@ def unpack_binary(codes: Any, dims: int) -> np.ndarray:
     """
     single = isinstance(codes, np.ndarray) and codes.ndim == 1
     matrix = check_packed(codes, "codes")
-    dims = _check_whole_number(dims, "dims")
+    dims = check_positive_int(dims, "dims")
     n_bytes = matrix.shape[1]
     if not 8 * (n_bytes - 1) < dims <= 8 * n_bytes:
         raise ValueError(
@@ -839,7 +831,7 @@ def nbytes_per_vector(dims: int, precision: str) -> int:
     >>> [nbytes_per_vector(384, p) for p in PRECISIONS]
     [3072, 1536, 384, 48]
     """
-    dims = _check_whole_number(dims, "dims")
+    dims = check_positive_int(dims, "dims")
     if precision not in PRECISIONS:
         raise ValueError(f"precision={precision!r} is not known: use one of {', '.join(PRECISIONS)}")
     if precision == "binary":
@@ -863,8 +855,8 @@ def size_table(n_vectors: int, dims: int) -> pd.DataFrame:
     2      int8               384       384000               4.0
     3    binary                48        48000              32.0
     """
-    n_vectors = _check_whole_number(n_vectors, "n_vectors")
-    dims = _check_whole_number(dims, "dims")
+    n_vectors = check_positive_int(n_vectors, "n_vectors")
+    dims = check_positive_int(dims, "dims")
     sample = np.random.default_rng(0).standard_normal((1, dims)).astype(np.float32)
     encoded = {
         "float64": sample.astype(np.float64),
