@@ -65,8 +65,9 @@ def ensure_environment(command: str) -> None:
     digest = _requirements_digest(requirements)
     if stamp.exists() and stamp.read_text() == digest:
         return
-    _say(f"installing {requirements} into {VENV.name}/ (first run only; the local model is a large download "
-         "off this project's machines) ...")
+    heavy = requirements != "requirements.txt"  # the others add PyTorch for the offline model
+    _say(f"installing {requirements} into {VENV.name}/ (again only when it changes"
+         + ("; PyTorch makes this a large download the first time" if heavy else "") + ") ...")
     _run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r", requirements)
     stamp.write_text(digest)
 
