@@ -14,14 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from openai_stub_server import StubServer, env_for, stub_vector
 
 from vectorlab.cache import EmbeddingCache, cache_key
 from vectorlab.client import RetryPolicy, create_client
 from vectorlab.errors import CacheWarning
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from openai_stub_server import StubServer, env_for, stub_vector  # noqa: E402
 
 MODEL = "all-MiniLM-L6-v2"
 

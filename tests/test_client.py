@@ -8,7 +8,6 @@ test checks what the client did about it, including how many requests reached th
 from __future__ import annotations
 
 import logging
-import sys
 import time
 import traceback
 from pathlib import Path
@@ -16,20 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tiktoken
-
-from vectorlab.client import EmbeddingClient, RetryPolicy, create_client
-from vectorlab.errors import (
-    AuthenticationError,
-    BadResponseError,
-    EmbeddingError,
-    InputError,
-    ModelNotFoundError,
-    ProviderError,
-)
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from openai_stub_server import (  # noqa: E402
+from openai_stub_server import (
     StubServer,
     env_for,
     fail,
@@ -39,6 +25,16 @@ from openai_stub_server import (  # noqa: E402
     stub_vector,
     wrong_count,
     wrong_dims,
+)
+
+from vectorlab.client import EmbeddingClient, RetryPolicy, create_client
+from vectorlab.errors import (
+    AuthenticationError,
+    BadResponseError,
+    EmbeddingError,
+    InputError,
+    ModelNotFoundError,
+    ProviderError,
 )
 
 KEY = "ghp_TestSecretToken0123456789abcdefABCDEF"

@@ -6,20 +6,16 @@ import json
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import numpy as np
 import pytest
+from openai_stub_server import StubServer, env_for
 
 from vectorlab.cache import EmbeddingCache
 from vectorlab.client import create_client, default_cache_dir, load_environment
 from vectorlab.errors import CacheMissError, ConfigurationError
 from vectorlab.local_model import LOCAL_MODEL_DIMS, LOCAL_MODEL_NAME
 from vectorlab.providers import ByteCounter, token_counter
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from openai_stub_server import StubServer, env_for  # noqa: E402
 
 KEY = "ghp_ConfigTestToken0123456789abcdefABCDEF"
 PROVIDER_VARIABLES = ["API_HOST", "GITHUB_TOKEN", "GITHUB_MODELS_ENDPOINT", "GITHUB_EMBED_MODEL", "OPENAI_API_KEY",

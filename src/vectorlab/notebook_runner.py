@@ -42,13 +42,14 @@ def _environment(overrides: Mapping[str, str]) -> Iterator[None]:
 
 
 def execute_notebook(path: str | os.PathLike[str], *, write: bool = False, timeout: int = 600,
-                     env: Mapping[str, str] | None = None) -> float:
+                     env: Mapping[str, str] | None = None, output: str | os.PathLike[str] | None = None) -> float:
     """Run every cell of the notebook at ``path`` top to bottom and return the seconds it took.
 
     Cells run with the notebook's folder as working directory, in a fresh kernel whose environment is
     this process's plus ``env`` (default :data:`OFFLINE_ENV`). A failing cell raises
     ``nbclient.exceptions.CellExecutionError`` naming the cell. With ``write=True`` the outputs are
-    saved back into the file; otherwise the file is left untouched.
+    saved back into the file; otherwise the file is left untouched. ``output`` saves the executed
+    notebook to another path instead (to inspect its outputs without touching the original).
     """
     import nbformat
     from nbclient import NotebookClient
@@ -68,4 +69,6 @@ def execute_notebook(path: str | os.PathLike[str], *, write: bool = False, timeo
     elapsed = time.perf_counter() - start
     if write:
         nbformat.write(notebook, path)
+    if output is not None:
+        nbformat.write(notebook, output)
     return elapsed
