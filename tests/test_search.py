@@ -529,3 +529,25 @@ def test_hnsw_bad_vectors_and_ids():
         index.add([[1.0, 1.0]], ids=[1.5])
     assert len(index) == 2  # nothing was added by the failed calls
     np.testing.assert_array_equal(index.query([1.0, 0.0], k=2)[0], [0, 1])
+
+
+def test_hnsw_nbytes_without_index_file_size_matches_hnswlib():
+    """chroma-hnswlib (the prebuilt fork used on Windows/macOS) has no index_file_size: the layout
+    formula used instead must agree with hnswlib's own figure."""
+
+    class WithoutFileSize:
+        def __init__(self, index):
+            self._wrapped = index
+
+        def __getattr__(self, name):
+            if name == "index_file_size":
+                raise AttributeError(name)
+            return getattr(self._wrapped, name)
+
+    rng = np.random.default_rng(7)
+    for m in (4, 16):
+        index = HNSWIndex(32, M=m)
+        index.add(rng.standard_normal((3000, 32)).astype(np.float32))
+        exact = index.nbytes
+        index._index = WithoutFileSize(index._index)
+        assert abs(index.nbytes - exact) / exact < 0.01, (m, index.nbytes, exact)

@@ -350,7 +350,16 @@ class HNSWIndex:
     @property
     def nbytes(self) -> int:
         """Approximate memory use in bytes (the size of the saved index: vectors plus graph links)."""
-        return int(self._index.index_file_size())
+        file_size = getattr(self._index, "index_file_size", None)
+        if file_size is not None:
+            return int(file_size())
+        # chroma-hnswlib (the prebuilt hnswlib fork installed on Windows and macOS) cannot report it:
+        # hnswlib's layout is, per element, its vector, label and level-0 links (2M neighbours + a
+        # count), plus M links + a count on each upper level (M ** -level of the elements reach a level).
+        n, m = len(self), self.M
+        level0 = n * (self.dims * 4 + 8 + 2 * m * 4 + 4)
+        upper = n * 4 + round(n / (m - 1)) * (m * 4 + 4) if m > 1 else n * 4
+        return level0 + upper
 
     def __len__(self) -> int:
         return int(self._index.element_count)
