@@ -137,17 +137,22 @@ def test_dataset_split_and_ground_truth():
 # ------------------------------------------------------------------------------ vectorlab fast paths
 
 @pytest.mark.parametrize("seed", range(4))
-def test_grouped_top_k_matches_argpartition(seed, monkeypatch):
-    from vectorlab import search
+def test_grouped_top_k_matches_a_stable_full_sort(seed, monkeypatch):
+    from vectorlab import _topk
 
     rng = np.random.default_rng(seed)
-    monkeypatch.setattr(search, "_GROUP", 8)  # small groups: the grouped path runs on small rows
+    monkeypatch.setattr(_topk, "GROUP", 8)  # small groups: the grouped path runs on small rows
     for m, n, k in ((1, 1_000, 10), (5, 1_003, 7), (3, 331, 1), (4, 2_500, 25)):
-        scores = rng.integers(0, 40, size=(m, n)).astype(np.float32)  # many ties
+        values = rng.integers(0, 40, size=(m, n)).astype(np.float32)  # many ties
         if seed % 2:
-            scores = rng.standard_normal((m, n)).astype(np.float32)
-        np.testing.assert_array_equal(np.sort(search._top_k(scores, k), axis=1),
-                                      np.sort(search._top_k_partition(scores, k), axis=1))
+            values = rng.standard_normal((m, n)).astype(np.float32)
+        expected = np.argsort(values, axis=1, kind="stable")[:, :k]
+        positions, found = _topk.smallest_k(values, k)
+        np.testing.assert_array_equal(positions, expected)
+        np.testing.assert_array_equal(found, np.take_along_axis(values, expected, axis=1))
+        values[0, 3] = np.nan  # NaN ranks after every number, on every path
+        positions, _ = _topk.smallest_k(values, k)
+        np.testing.assert_array_equal(positions[0], np.argsort(values[0], kind="stable")[:k])
 
 
 def test_exhaustive_search_at_scale_matches_a_full_sort():
@@ -173,10 +178,10 @@ def _hamming_reference(queries: np.ndarray, codes: np.ndarray, k: int) -> tuple[
 @pytest.mark.parametrize("threaded", [False, True])
 @pytest.mark.parametrize("group", [4, 256])
 def test_binary_search_paths_match_the_reference(threaded, group, monkeypatch):
-    from vectorlab import quantize
+    from vectorlab import _topk, quantize
 
     rng = np.random.default_rng(7)
-    monkeypatch.setattr(quantize, "_GROUP", group)
+    monkeypatch.setattr(_topk, "GROUP", group)
     if threaded:
         monkeypatch.setattr(quantize, "_THREADS", 2)
         monkeypatch.setattr(quantize, "_MIN_THREADED_COMPARISONS", 1)

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from vectorlab._topk import group_size, smallest_k, smallest_k_with_kth
 from vectorlab._validation import (
     _describe,
     as_matrix,
@@ -57,8 +58,6 @@ PRECISIONS = ("float64", "float32", "int8", "binary")
 _METRICS = ("dot", "cosine")
 # Working memory allowed for the temporary arrays of one chunk (queries or index rows) in a scan.
 _CHUNK_BYTES = 32 * 2**20
-# Columns per group in the grouped top-k selection (see _smallest_k_grouped).
-_GROUP = 256
 # Threads for large Hamming scans (numpy releases the GIL inside ufuncs), and the least work, in
 # query x code comparisons, worth starting them for: notebook-sized searches stay on one thread.
 _THREADS = os.cpu_count() or 1
@@ -124,24 +123,6 @@ def _as_float_matrix(vectors: Any, name: str) -> np.ndarray:
     return as_matrix(vectors, name)
 
 
-def _smallest_k(values: np.ndarray, k: int, kth: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Per row, the positions and values of the ``k`` smallest entries, ascending; ties -> lower position.
-
-    ``np.argpartition`` alone is not stable, so: find each row's k-th smallest value (``kth``, by
-    partition unless given), keep every entry ``<= kth`` (usually barely more than k), sort only those
-    by (row, value, position) and keep the first k of each row. Fully vectorized over rows.
-    """
-    n_rows = values.shape[0]
-    if kth is None:
-        kth = np.partition(values, k - 1, axis=1)[:, k - 1]
-    rows, cols = np.nonzero(values <= kth[:, np.newaxis])
-    order = np.lexsort((cols, values[rows, cols], rows))
-    rows, cols = rows[order], cols[order]
-    rank_in_row = np.arange(rows.size) - np.searchsorted(rows, np.arange(n_rows))[rows]
-    positions = cols[rank_in_row < k].reshape(n_rows, k)
-    return positions, np.take_along_axis(values, positions, axis=1)
-
-
 def _kth_smallest_small_ints(values: np.ndarray, k: int, max_value: int) -> np.ndarray:
     """Each row's k-th smallest value for non-negative integers <= max_value, by a per-row histogram.
 
@@ -152,51 +133,6 @@ def _kth_smallest_small_ints(values: np.ndarray, k: int, max_value: int) -> np.n
     binned = values.astype(np.intp) + (np.arange(n_rows, dtype=np.intp) * n_bins)[:, np.newaxis]
     counts = np.bincount(binned.ravel(), minlength=n_rows * n_bins).reshape(n_rows, n_bins)
     return (np.cumsum(counts, axis=1) < k).sum(axis=1).astype(values.dtype)
-
-
-def _group_size(n: int, k: int) -> int | None:
-    """Columns per group for :func:`_smallest_k_grouped` on rows of ``n`` (None: not worth grouping).
-
-    ``_GROUP`` columns, or fewer when ``k`` is large (oversampled candidates, e.g. k = 100), so that a
-    row still has at least ``4 * k`` groups; below 16 columns per group the plain path is as fast.
-    """
-    group = _GROUP if n // _GROUP >= 4 * k else n // (4 * k)
-    return group if group >= min(_GROUP, 16) else None
-
-
-def _smallest_k_grouped(values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Same result as :func:`_smallest_k` (ties -> lower position), reading each row about once.
-
-    Each row is cut into groups of ``_GROUP`` columns and every group's minimum taken (one vectorized
-    pass): the k-th smallest of those minima bounds the row's k-th smallest value from above, since
-    the k groups below it hold k distinct entries at most that large. Only groups whose minimum is
-    within the bound can hold a top-k entry, so the exact selection (a sort by value, then position)
-    runs on those few groups instead of on the whole row. Small rows use :func:`_smallest_k`; large k
-    uses smaller groups (see :func:`_group_size`).
-    """
-    m, n = values.shape
-    group = _group_size(n, k)
-    if group is None:
-        return _smallest_k(values, k)
-    groups = n // group
-    body = values[:, : groups * group].reshape(m, groups, group)
-    minima = body.min(axis=2)
-    cut = np.partition(minima, k - 1, axis=1)[:, k - 1]
-    pair_rows, pair_groups = np.nonzero(minima <= cut[:, np.newaxis])
-    pair, offset = np.nonzero(body[pair_rows, pair_groups] <= cut[pair_rows, np.newaxis])
-    rows = pair_rows[pair]
-    cols = pair_groups[pair] * group + offset
-    if groups * group < n:  # the columns after the last whole group
-        tail_rows, tail_cols = np.nonzero(values[:, groups * group :] <= cut[:, np.newaxis])
-        rows = np.concatenate([rows, tail_rows])
-        cols = np.concatenate([cols, tail_cols + groups * group])
-    counts = np.bincount(rows, minlength=m)
-    if counts.min() < k:  # NaN somewhere (comparisons with NaN are false): take the careful path
-        return _smallest_k(values, k)
-    order = np.lexsort((cols, values[rows, cols], rows))
-    rank_in_row = np.arange(rows.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    positions = cols[order][rank_in_row < k].reshape(m, k)
-    return positions, np.take_along_axis(values, positions, axis=1)
 
 
 def _check_ranges(ranges: Any, dims: int) -> tuple[np.ndarray, np.ndarray]:
@@ -516,7 +452,7 @@ def _search_words(query_words: np.ndarray, index_words_t: np.ndarray, n_bits: in
     n_queries, n_index = query_words.shape[0], index_words_t.shape[1]
     indices = np.empty((n_queries, k), dtype=np.int64)
     distances = np.empty((n_queries, k), dtype=np.int32)
-    grouped = _group_size(n_index, k) is not None
+    grouped = group_size(n_index, k) is not None
     threads = min(_THREADS, n_queries) if n_queries * n_index >= _MIN_THREADED_COMPARISONS else 1
     # per query row: XOR words (8 bytes), popcounts (1), distances (2), selection temporaries per code
     chunk = min(_rows_per_chunk(20 * n_index), -(-n_queries // threads))
@@ -524,9 +460,9 @@ def _search_words(query_words: np.ndarray, index_words_t: np.ndarray, n_bits: in
     def search_chunk(start: int) -> None:
         block = _hamming_block(query_words[start : start + chunk], index_words_t, n_bits)
         if grouped:
-            positions, values = _smallest_k_grouped(block, k)
+            positions, values = smallest_k(block, k)
         else:
-            positions, values = _smallest_k(block, k, _kth_smallest_small_ints(block, k, n_bits))
+            positions, values = smallest_k_with_kth(block, k, _kth_smallest_small_ints(block, k, n_bits))
         indices[start : start + chunk] = positions
         distances[start : start + chunk] = values
 
@@ -702,7 +638,7 @@ def search_int8(
                                      np.arange(i_start, i_start + block.shape[0]))
                 scores = scores / (q_norms[:, np.newaxis] * block_norms)
             take = min(k, block.shape[0])
-            positions, negated = _smallest_k(-scores, take)
+            positions, negated = smallest_k(-scores, take)
             # keep the running best k: merge with this block's best, sort by (score desc, index asc)
             ids = np.concatenate([kept_ids, positions + i_start], axis=1)
             values = np.concatenate([kept_scores, -negated], axis=1)

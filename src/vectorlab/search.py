@@ -18,6 +18,7 @@ from typing import Any
 import hnswlib
 import numpy as np
 
+from vectorlab._topk import smallest_k
 from vectorlab._validation import (
     as_matrix,
     as_vector_or_matrix,
@@ -34,8 +35,6 @@ METRICS = ("cosine", "dot", "euclidean")
 # Upper bound for the (queries x vectors) score block built at once: a large batch of queries is
 # processed in chunks of rows so memory stays bounded whatever the batch size.
 _BLOCK_BYTES = 256 * 2**20
-# Columns per group in the top-k selection of :func:`_top_k`.
-_GROUP = 256
 # A few score rows at most this long are ordered by a full stable sort (faster than select + order
 # there); for more queries the selection wins (measured: 1,000 x 1,000 scores, 55 ms sorted vs 13 ms).
 _SORT_ROWS_UP_TO = 2048
@@ -64,82 +63,25 @@ def _as_index(vectors: Any) -> tuple[np.ndarray, bool]:
     return as_matrix(vectors, "vectors"), True
 
 
-def _top_k_partition(scores: np.ndarray, k: int) -> np.ndarray:
-    """:func:`_top_k` by ``np.argpartition``: for small blocks, and rows the fast path cannot handle."""
-    m, n = scores.shape
-    if k == n:
-        return np.tile(np.arange(n), (m, 1))
-    top = np.argpartition(scores, n - k, axis=1)[:, n - k:]
-    kth = np.take_along_axis(scores, top, axis=1).min(axis=1, keepdims=True)
-    tied_rows = np.flatnonzero(np.count_nonzero(scores >= kth, axis=1) > k)
-    if tied_rows.size:
-        rows, cut = scores[tied_rows], kth[tied_rows]
-        above = rows > cut
-        at_cut = rows == cut
-        still_needed = k - np.count_nonzero(above, axis=1, keepdims=True)
-        chosen = above | (at_cut & (np.cumsum(at_cut, axis=1) <= still_needed))
-        top[tied_rows] = np.nonzero(chosen)[1].reshape(-1, k)
-    return top
-
-
-def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    """Column indices of the ``k`` largest scores of each row (unordered); ties go to the lower index.
-
-    ``np.argpartition`` costs about 10 ns per score, more than the matrix product that made them.
-    Instead, cut each row into groups of ``_GROUP`` columns and take every group's maximum (one fast,
-    vectorized pass): the k-th largest of those maxima is a lower bound of the row's k-th largest
-    score, since the k groups above it hold k distinct scores at least that large. Only the groups
-    whose maximum reaches that bound can hold a top-k score, usually about k of the row's n / 256
-    groups, so the exact selection (a sort by score, then index) runs on a few thousand candidates
-    instead of the whole row. Small rows, and rows with NaN, go through ``np.argpartition``.
-    """
-    m, n = scores.shape
-    groups = n // _GROUP
-    if groups < 4 * k:
-        return _top_k_partition(scores, k)
-    body = scores[:, : groups * _GROUP].reshape(m, groups, _GROUP)
-    maxima = body.max(axis=2)
-    cut = np.partition(maxima, groups - k, axis=1)[:, groups - k]  # NaN sorts last: caught below
-    # (row, group) pairs whose group can hold a top-k score, then the candidate scores inside them.
-    pair_rows, pair_groups = np.nonzero(maxima >= cut[:, np.newaxis])
-    inside = body[pair_rows, pair_groups] >= cut[pair_rows, np.newaxis]  # (pairs, _GROUP)
-    pair, offset = np.nonzero(inside)
-    rows = pair_rows[pair]
-    cols = pair_groups[pair] * _GROUP + offset
-    if groups * _GROUP < n:  # the columns after the last whole group
-        tail_rows, tail_cols = np.nonzero(scores[:, groups * _GROUP:] >= cut[:, np.newaxis])
-        rows = np.concatenate([rows, tail_rows])
-        cols = np.concatenate([cols, tail_cols + groups * _GROUP])
-    counts = np.bincount(rows, minlength=m)
-    if counts.min() < k:  # NaN somewhere (comparisons with NaN are false): take the careful path
-        return _top_k_partition(scores, k)
-    values = scores[rows, cols]
-    order = np.lexsort((cols, -values, rows))  # by row, then best score, then lower index
-    rank_in_row = np.arange(rows.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    return cols[order][rank_in_row < k].reshape(m, k)
-
-
-def _best_first(block: np.ndarray, queries: np.ndarray, vectors: np.ndarray, k: int,
+def _best_first(costs: np.ndarray, queries: np.ndarray, vectors: np.ndarray, k: int,
                 metric: str) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` best of a score block (larger is better) as ``(indices, scores)``, ordered best first.
+    """The ``k`` best of a block of costs (the negated scores: smaller is better) as ``(indices, scores)``.
 
-    Equal scores are ordered by lower index. Euclidean scores are recomputed from the differences,
+    Best first, equal scores by lower index. Euclidean scores are recomputed from the differences,
     which is exact where the expanded form used for ranking loses digits (e.g. 0 for a vector itself).
     """
-    if metric != "euclidean" and block.shape[1] <= _SORT_ROWS_UP_TO and block.shape[0] <= _SORT_QUERIES_UP_TO:
+    if metric != "euclidean" and costs.shape[1] <= _SORT_ROWS_UP_TO and costs.shape[0] <= _SORT_QUERIES_UP_TO:
         # One query over the notebooks' hundreds of vectors: one stable sort orders the row outright,
         # ties by lower index, faster than selecting then ordering.
-        top = np.argsort(-block, axis=1, kind="stable")[:, :k]
-        return top, block[np.arange(block.shape[0])[:, np.newaxis], top]
-    top = _top_k(block, k)
-    if metric == "euclidean":
-        diff = vectors[top] - queries[:, np.newaxis, :]
-        top_scores = np.sqrt(np.einsum("mkd,mkd->mk", diff, diff))
-        order = np.lexsort((top, top_scores), axis=1)
-    else:
-        top_scores = np.take_along_axis(block, top, axis=1)
-        order = np.lexsort((top, -top_scores), axis=1)
-    return np.take_along_axis(top, order, axis=1), np.take_along_axis(top_scores, order, axis=1)
+        top = np.argsort(costs, axis=1, kind="stable")[:, :k]
+        return top, -costs[np.arange(costs.shape[0])[:, np.newaxis], top]
+    top, top_costs = smallest_k(costs, k)
+    if metric != "euclidean":
+        return top, np.negative(top_costs, out=top_costs)
+    diff = vectors[top] - queries[:, np.newaxis, :]
+    distances = np.sqrt(np.einsum("mkd,mkd->mk", diff, diff))
+    order = np.lexsort((top, distances), axis=1)
+    return np.take_along_axis(top, order, axis=1), np.take_along_axis(distances, order, axis=1)
 
 
 def _search_one(query: np.ndarray, vectors: np.ndarray, k: int,
@@ -234,7 +176,7 @@ def exhaustive_search(query: Any, vectors: Any, k: int = 10,
             check_nonzero(vector_norms, "vectors", problem=_ZERO_COSINE, fix="remove it or use metric='dot'")
             queries = queries / query_norms[:, np.newaxis]
         elif metric == "euclidean":
-            # |q - v|^2 = |q|^2 - 2 q.v + |v|^2: ranking by 2 q.v - |v|^2 (largest first) needs no |q|^2.
+            # |q - v|^2 = |q|^2 - 2 q.v + |v|^2: ranking by |v|^2 - 2 q.v (smallest first) needs no |q|^2.
             vector_sq_norms = np.vecdot(vectors, vectors)
 
         m = queries.shape[0]
@@ -242,15 +184,17 @@ def exhaustive_search(query: Any, vectors: Any, k: int = 10,
         chunk = max(1, _BLOCK_BYTES // row_bytes)
         indices = np.empty((m, k), dtype=np.int64)
         scores = np.empty((m, k), dtype=np.float32)
+        # Costs (smaller is better) for the shared top-k selection: the negated scores, made by negating
+        # the few queries rather than the large score block (exact: negation commutes with rounding).
+        negated_queries = np.negative(queries) if metric != "euclidean" else queries * np.float32(-2.0)
         for start in range(0, m, chunk):  # chunks of queries (bounded memory), not a loop over vectors
             rows = slice(start, start + chunk)
-            block = queries[rows] @ vectors.T
+            block = negated_queries[rows] @ vectors.T
             if metric == "cosine":
                 block /= vector_norms
                 np.clip(block, -1.0, 1.0, out=block)
             elif metric == "euclidean":
-                block *= 2.0
-                block -= vector_sq_norms
+                block += vector_sq_norms  # |v|^2 - 2 q.v: the squared distance less |q|^2
             if not checked:
                 # Every vector enters every row of the block and NaN/inf propagate through products and
                 # sums (inf * 0 is NaN), so a finite block proves the vectors finite. Otherwise as_matrix
