@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -111,10 +112,18 @@ def _find_cache(count: int, model_name: str, cache_dir: Path) -> Path | None:
     return best[1] if best else None
 
 
-def load_word_vectors(count: int, cache_dir: Path = CACHE_DIR,
-                      batch_size: int = 256) -> tuple[list[str], np.ndarray, dict]:
-    """Words and their unit vectors ``[count, 384]``, from the cache or embedded now (and cached)."""
-    from vectorlab.local_model import LOCAL_MODEL_NAME, embed_local
+def load_word_vectors(count: int, cache_dir: Path = CACHE_DIR, batch_size: int = 256,
+                      embed: Callable[..., np.ndarray] | None = None) -> tuple[list[str], np.ndarray, dict]:
+    """Words and their unit vectors ``[count, 384]``, from the cache or embedded now (and cached).
+
+    ``embed`` replaces :func:`vectorlab.local_model.embed_local` (same signature); the tests pass a
+    stand-in so the cache logic runs without the model. The cache key still names the real model, so
+    give a stand-in its own ``cache_dir``.
+    """
+    from vectorlab.local_model import LOCAL_MODEL_NAME
+
+    if embed is None:
+        from vectorlab.local_model import embed_local as embed
 
     cache_dir.mkdir(parents=True, exist_ok=True)
     cached = _find_cache(count, LOCAL_MODEL_NAME, cache_dir)
@@ -130,7 +139,8 @@ def load_word_vectors(count: int, cache_dir: Path = CACHE_DIR,
     print(f"[dataset] embedding {count:,} words with {LOCAL_MODEL_NAME} (once; cached in "
           f"{cache_dir.relative_to(ROOT) if cache_dir.is_relative_to(ROOT) else cache_dir}/) ...", flush=True)
     start = time.perf_counter()
-    vectors = embed_local(words, batch_size=batch_size, show_progress=True)
+    vectors = np.ascontiguousarray(embed(words, batch_size=batch_size, show_progress=True),
+                                   dtype=np.float32)
     seconds = time.perf_counter() - start
     target = cache_dir / (cache_stem(count, LOCAL_MODEL_NAME) + ".npy")
     meta = {
@@ -185,9 +195,13 @@ def _split(words: list[str], vectors: np.ndarray, n: int, queries: int, k: int, 
     )
 
 
-def word_dataset(n: int = 100_000, queries: int = 1_000, k: int = 10, cache_dir: Path = CACHE_DIR) -> Dataset:
-    """``n`` index words + ``queries`` held-out words, all embedded with all-MiniLM-L6-v2."""
-    words, vectors, meta = load_word_vectors(n + queries, cache_dir=cache_dir)
+def word_dataset(n: int = 100_000, queries: int = 1_000, k: int = 10, cache_dir: Path = CACHE_DIR,
+                 embed: Callable[..., np.ndarray] | None = None) -> Dataset:
+    """``n`` index words + ``queries`` held-out words, all embedded with all-MiniLM-L6-v2.
+
+    ``embed``: a stand-in for the model, see :func:`load_word_vectors`.
+    """
+    words, vectors, meta = load_word_vectors(n + queries, cache_dir=cache_dir, embed=embed)
     return _split(words, vectors, n, queries, k, f"wordfreq English words ({meta.get('model', '?')})", meta)
 
 

@@ -5,6 +5,9 @@ satisfy whatever the machine: complete rows, recalls in [0, 1], exact methods at
 never worse than the codes alone. It never asserts a timing. The peers (faiss, usearch) and the chart
 library come with requirements-dev.txt, so their rows and the charts are checked too.
 
+The real-data path (wordfreq word list, embedding cache, held-out split) runs on 300 words with a
+stand-in for the model, in a temporary cache directory.
+
 It also pins the fast paths added to vectorlab for the benchmarks (grouped top-k selection, threaded
 Hamming scan, BinaryIndex, the rescore finite-check cache) to the plain reference computations, on
 arrays small enough to be quick but large enough to take those paths.
@@ -132,6 +135,69 @@ def test_dataset_split_and_ground_truth():
     assert recall_at_k(ds.ground_truth, ds.ground_truth) == 1.0
     assert recall_at_k(np.full_like(ds.ground_truth, -1), ds.ground_truth) == 0.0
     np.testing.assert_array_equal(exact_top_k(ds.queries, ds.vectors, 10, chunk=7), ds.ground_truth)
+
+
+
+def _stand_in_embed(texts, batch_size=64, show_progress=None):  # noqa: ANN001, ANN202 - embed_local's signature
+    """Unit vectors that depend only on each word (like a model), without loading one."""
+    import zlib
+
+    rows = [np.random.default_rng(zlib.crc32(t.encode())).standard_normal(384) for t in texts]
+    vectors = np.array(rows, dtype=np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_word_dataset_embeds_once_caches_and_reuses_a_larger_cache(tmp_path):
+    from benchmarks import dataset
+    from vectorlab.local_model import LOCAL_MODEL_NAME
+
+    words = dataset.word_list(300)  # wordfreq's list ships in the package: offline
+    assert len(words) == len(set(words)) == 300 and words[0] == "the"
+    assert all(len(w) >= 2 and dataset._WORD.match(w) for w in words)
+    calls = []
+
+    def embed(texts, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        calls.append(list(texts))
+        return _stand_in_embed(texts, **kwargs)
+
+    ds = dataset.word_dataset(n=250, queries=50, k=10, cache_dir=tmp_path, embed=embed)
+    assert calls == [words]  # embedded once, every word, in frequency order
+    stem = dataset.cache_stem(300, LOCAL_MODEL_NAME)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [stem + ".json", stem + ".npy", stem + ".txt"]
+    np.testing.assert_array_equal(np.load(tmp_path / f"{stem}.npy"), _stand_in_embed(words))
+    assert (tmp_path / f"{stem}.txt").read_text(encoding="utf-8").split("\n") == words
+    assert ds.meta["count"] == 300 and ds.meta["model"] == LOCAL_MODEL_NAME
+
+    # the held-out split: 50 queries that are not in the 250 index words, together all 300
+    assert ds.vectors.shape == (250, 384) and ds.queries.shape == (50, 384)
+    assert not set(ds.words) & set(ds.query_words)
+    assert sorted(ds.words + ds.query_words) == sorted(words)
+    np.testing.assert_array_equal(ds.vectors, _stand_in_embed(ds.words))  # rows still match their words
+    np.testing.assert_array_equal(ds.queries, _stand_in_embed(ds.query_words))
+    brute = np.argsort(-(ds.queries.astype(np.float64) @ ds.vectors.T.astype(np.float64)), axis=1,
+                       kind="stable")[:, :10]
+    np.testing.assert_array_equal(ds.ground_truth, brute)
+
+    def refuse(texts, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        raise AssertionError(f"embedded {len(texts)} words although a larger cache exists")
+
+    # a smaller request is served by the cache of 300 (a prefix in frequency order), nothing embedded
+    small = dataset.word_dataset(n=150, queries=30, k=5, cache_dir=tmp_path, embed=refuse)
+    assert small.n == 150 and len(small.queries) == 30 and small.k == 5
+    assert sorted(small.words + small.query_words) == sorted(words[:180])
+    np.testing.assert_array_equal(small.vectors, _stand_in_embed(small.words))
+    assert small.meta["cache"].endswith(stem + ".npy")
+
+    # a larger request embeds anew; afterwards the smallest sufficient cache is the one reused
+    dataset.load_word_vectors(320, cache_dir=tmp_path, embed=embed)
+    assert len(calls) == 2 and len(calls[1]) == 320 and calls[1][:300] == words
+    stem320 = dataset.cache_stem(320, LOCAL_MODEL_NAME)
+    assert dataset._find_cache(300, LOCAL_MODEL_NAME, tmp_path).name == stem + ".npy"
+    assert dataset._find_cache(301, LOCAL_MODEL_NAME, tmp_path).name == stem320 + ".npy"
+    assert dataset._find_cache(321, LOCAL_MODEL_NAME, tmp_path) is None
+    # vectors without their word list (a half-written cache) are never picked up
+    (tmp_path / f"{stem}.txt").unlink()
+    assert dataset._find_cache(200, LOCAL_MODEL_NAME, tmp_path).name == stem320 + ".npy"
 
 
 # ------------------------------------------------------------------------------ vectorlab fast paths
