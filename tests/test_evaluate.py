@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import kendalltau
 
-from vectorlab.evaluate import hit_at_k, mean_reciprocal_rank, overlap, rank_agreement, recall_at_k
+from vectorlab.evaluate import drop_self, hit_at_k, mean_reciprocal_rank, overlap, rank_agreement, recall_at_k
 
 PROPERTY = settings(max_examples=60, deadline=None)
 
@@ -17,6 +17,11 @@ PROPERTY = settings(max_examples=60, deadline=None)
 
 def ref_recall(approx, exact, k):
     return sum(len(set(a[:k]) & set(e[:k]) - {-1}) / k for a, e in zip(approx, exact, strict=True)) / len(exact)
+
+
+def ref_drop_self(ids, k):
+    """Row by row: the ids other than the row's own number, first k of them."""
+    return [[i for i in row if i != query][:k] for query, row in enumerate(ids)]
 
 
 def ref_kendall(a, b):
@@ -125,6 +130,53 @@ def test_recall_bad_input(approx, exact, k, error, message):
         recall_at_k(approx, exact, k=k)
 
 
+# --- drop_self ---------------------------------------------------------------------------------------
+
+
+def test_drop_self_hand_computed():
+    ids = [[0, 3, 1], [2, 1, 0], [2, 0, 1]]
+    np.testing.assert_array_equal(drop_self(ids, k=2), [[3, 1], [2, 0], [0, 1]])
+    np.testing.assert_array_equal(drop_self(np.array([[5, 6], [7, 8]]), k=2), [[5, 6], [7, 8]])  # no self: cut
+    assert drop_self(np.array([[0, 1], [0, 1]], dtype=np.uint32), k=1).dtype == np.int64
+
+
+@st.composite
+def self_search_rows(draw):
+    """Rows of distinct ids from a small pool, as a search of the collection by itself returns them."""
+    n_queries, width = draw(st.integers(1, 8)), draw(st.integers(1, 8))
+    pool = st.lists(st.integers(0, max(n_queries, width) + 2), min_size=width, max_size=width, unique=True)
+    return [draw(pool) for _ in range(n_queries)]
+
+
+@PROPERTY
+@given(self_search_rows(), st.data())
+def test_drop_self_matches_reference(ids, data):
+    k = data.draw(st.integers(1, len(ids[0])))
+    expected = ref_drop_self(ids, k)
+    if min(len(row) for row in expected) < k:
+        with pytest.raises(ValueError, match="fewer than k="):
+            drop_self(ids, k)
+    else:
+        np.testing.assert_array_equal(drop_self(ids, k), expected)
+
+
+@pytest.mark.parametrize(
+    ("ids", "k", "error", "message"),
+    [
+        ([[0, 1], [0, 1]], 2, ValueError,
+         "row 0 has 1 results left after dropping its own id 0, fewer than k=2: search with k=3"),
+        ([[1, 2], [1, 0]], 2, ValueError, "row 1 has 1 results left after dropping its own id 1"),
+        ([0, 1, 2], 2, ValueError, "ids must be 2-D .* got 1-D"),
+        ([[0, 1]], 3, ValueError, "k=3 is larger than the 2 results per query available"),
+        ([[0, 1]], 0, ValueError, "k must be at least 1, got 0"),
+        ([[0.0, 1.0]], 1, TypeError, "ids must hold integer ids"),
+    ],
+)
+def test_drop_self_bad_input(ids, k, error, message):
+    with pytest.raises(error, match=message):
+        drop_self(ids, k)
+
+
 # --- overlap and rank_agreement ----------------------------------------------------------------------
 
 
@@ -153,20 +205,23 @@ def test_rank_agreement_hand_computed():
     assert rank_agreement(["a", "b", "c", "x"], ["a", "y", "c", "b"]) == pytest.approx(1 / 3)
 
 
-def test_rank_agreement_is_nan_with_fewer_than_two_shared_items():
-    assert math.isnan(rank_agreement(["a", "b"], ["c", "d"]))
-    assert math.isnan(rank_agreement(["a", "b"], ["b", "d"]))
+def test_rank_agreement_refuses_fewer_than_two_shared_items():
+    with pytest.raises(ValueError, match="the two lists share 0 items, and an order needs at least 2"):
+        rank_agreement(["a", "b"], ["c", "d"])
+    with pytest.raises(ValueError, match="share 1 item, .* report overlap"):
+        rank_agreement(["a", "b"], ["b", "d"])
     assert rank_agreement(["a", "b"], ["b", "a"]) == -1.0
 
 
 @PROPERTY
 @given(distinct_words, distinct_words)
 def test_rank_agreement_matches_references(a, b):
-    result = rank_agreement(a, b)
     expected = ref_kendall(a, b)
     if math.isnan(expected):
-        assert math.isnan(result)
+        with pytest.raises(ValueError, match="an order needs at least 2"):
+            rank_agreement(a, b)
         return
+    result = rank_agreement(a, b)
     assert result == pytest.approx(expected)
     shared = [item for item in a if item in b]
     assert result == pytest.approx(kendalltau([a.index(x) for x in shared], [b.index(x) for x in shared])[0])

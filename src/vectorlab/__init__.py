@@ -15,7 +15,7 @@ from vectorlab.data import (
     load_words,
     save_embeddings,
 )
-from vectorlab.evaluate import hit_at_k, mean_reciprocal_rank, overlap, rank_agreement, recall_at_k
+from vectorlab.evaluate import drop_self, hit_at_k, mean_reciprocal_rank, overlap, rank_agreement, recall_at_k
 from vectorlab.quantize import (
     BinaryIndex,
     binary_threshold,
@@ -49,7 +49,7 @@ __all__ = [
     "EmbeddingClient", "create_client",
     "Embeddings", "load_dataset", "load_embeddings", "load_movie_queries", "load_movies", "load_words",
     "save_embeddings",
-    "hit_at_k", "mean_reciprocal_rank", "overlap", "rank_agreement", "recall_at_k",
+    "drop_self", "hit_at_k", "mean_reciprocal_rank", "overlap", "rank_agreement", "recall_at_k",
     "BinaryIndex", "binary_threshold", "dequantize_int8", "hamming_distance", "int8_ranges", "nbytes_per_vector",
     "quantize_binary", "quantize_int8", "random_rotation", "rescore", "search_binary", "search_int8", "size_table",
     "unpack_binary",

@@ -1,5 +1,5 @@
 """Score search results: recall of approximate search, agreement between two result lists, and
-hit rate / mean reciprocal rank for labelled queries.
+hit rate / mean reciprocal rank for labelled queries; :func:`drop_self` for leave-one-out evaluation.
 
 Result lists hold integer row ids (:func:`recall_at_k`) or any hashable keys such as words
 (the other functions).
@@ -15,7 +15,7 @@ import pandas as pd
 
 from vectorlab._validation import check_k
 
-__all__ = ["recall_at_k", "overlap", "rank_agreement", "hit_at_k", "mean_reciprocal_rank"]
+__all__ = ["recall_at_k", "drop_self", "overlap", "rank_agreement", "hit_at_k", "mean_reciprocal_rank"]
 
 
 def _as_id_rows(value: Any, name: str) -> np.ndarray:
@@ -87,6 +87,42 @@ def recall_at_k(approx_indices: Any, exact_indices: Any, k: int | None = None) -
     return float(np.mean(found / k))
 
 
+def drop_self(ids: Any, k: int) -> np.ndarray:
+    """Leave-one-out results: remove query ``i``'s own id ``i`` from row ``i`` and keep the first ``k`` ids.
+
+    Use it when the collection is searched with its own vectors as queries: ask for ``k + 1`` results,
+    because each row usually contains the query itself, which would be found trivially.
+
+    :param ids: ``(queries, results)`` integer ids, best first; row ``i`` holds the results of item ``i``
+        of the collection (e.g. ``exhaustive_search(vectors, vectors, k=k + 1)[0]``).
+    :param k: results to keep per row.
+    :return: ``(queries, k)`` int64 ids, in their original order.
+
+    >>> drop_self([[0, 2, 1], [0, 1, 2], [1, 0, 2]], k=2)
+    array([[2, 1],
+           [0, 2],
+           [1, 0]])
+    """
+    if np.ndim(ids) != 2:
+        raise ValueError(
+            f"ids must be 2-D (queries, results), got {np.ndim(ids)}-D: pass one row of results per item of "
+            "the collection, e.g. exhaustive_search(vectors, vectors, k=k + 1)[0]"
+        )
+    rows = _as_id_rows(ids, "ids")
+    k = check_k(k, rows.shape[1], "results per query")
+    others = rows != np.arange(rows.shape[0])[:, np.newaxis]
+    left = np.count_nonzero(others, axis=1)
+    if (left < k).any():
+        row = int(np.argmax(left < k))
+        raise ValueError(
+            f"row {row} has {int(left[row])} results left after dropping its own id {row}, fewer than k={k}: "
+            f"search with k={k + 1} (one more than you keep) or pass k={int(left[row])}"
+        )
+    # A stable sort on "is the query itself" moves the other ids to the front, in their original order.
+    order = np.argsort(~others, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(rows, order, axis=1)
+
+
 def _as_keys(value: Any, name: str) -> np.ndarray:
     """A result list (any hashable keys) as a 1-D object array."""
     if isinstance(value, (str, bytes)):
@@ -147,7 +183,8 @@ def rank_agreement(a: Any, b: Any) -> float:
 
     :param a: first ranked list, best first (each item at most once).
     :param b: second ranked list.
-    :return: tau in [-1, 1], or ``nan`` when the lists share fewer than 2 items (no pair to compare).
+    :return: tau in [-1, 1].
+    :raises ValueError: when the lists share fewer than 2 items: there is no pair whose order could agree.
 
     >>> rank_agreement(["cat", "dog", "fox", "owl"], ["cat", "fox", "dog", "eel"])
     0.3333333333333333
@@ -156,7 +193,10 @@ def rank_agreement(a: Any, b: Any) -> float:
     _, a_rank, b_rank = np.intersect1d(a_codes, b_codes, assume_unique=True, return_indices=True)
     n = a_rank.size
     if n < 2:
-        return float("nan")
+        raise ValueError(
+            f"the two lists share {n} item{'' if n == 1 else 's'}, and an order needs at least 2: compare longer "
+            "lists, or report overlap(a, b) alone when they share fewer than 2 items"
+        )
     same_order = np.sign(a_rank[:, None] - a_rank[None, :]) * np.sign(b_rank[:, None] - b_rank[None, :])
     return float(same_order.sum() / (n * (n - 1)))  # each pair is counted twice in the full matrix
 
