@@ -187,7 +187,9 @@ def test_too_long_text_is_refused_or_cut(server, tmp_path):
         client.embed(["short", long_text, long_text + " too"])
     message = str(info.value)
     assert "9001 tokens" in message and "8191" in message and "truncate=True" in message
-    assert "1 more texts are too long" in message
+    assert "; 1 more text is too long too:" in message
+    with pytest.raises(InputError, match="; 2 more texts are too long too:"):
+        client.embed([long_text, long_text + " too", long_text + " also"])
     assert server.request_count == 0
 
     vectors = client.embed(["short", long_text], truncate=True)

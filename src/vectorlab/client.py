@@ -210,7 +210,9 @@ class EmbeddingClient:
             text, count = over[0]
             index = texts.index(text)
             how = "tokens" if counter.exact else "UTF-8 bytes (an upper bound on its tokens: no tokenizer file)"
-            more = f"; {len(over) - 1} more texts are too long too" if len(over) > 1 else ""
+            others = len(over) - 1
+            more = (f"; {others} more {'text is' if others == 1 else 'texts are'} too long too" if others
+                    else "")
             raise InputError(
                 f"text at index {index} ({_preview(text)}) has {count} {how}, more than the {info.max_tokens} "
                 f"tokens {info.name} accepts{more}: shorten it or split it into chunks, or pass "

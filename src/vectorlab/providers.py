@@ -493,7 +493,7 @@ class OpenAIProvider(Provider):
             return None
         return AuthenticationError(
             f"azure: the keyless sign-in (DefaultAzureCredential) could not get a token: "
-            f"{redact(str(error).splitlines()[0][:200])}. Fix: run `azd auth login` or `az login`, "
+            f"{redact(str(error).splitlines()[0][:200]).rstrip('. ')}. Fix: run `azd auth login` or `az login`, "
             "or set AZURE_OPENAI_API_KEY", key_variable=None, provider=self.name,
             model=choice.request_name, status=None, attempts=attempt)
 
