@@ -357,6 +357,23 @@ def test_403_says_which_variable_holds_the_key(server, tmp_path):
     assert server.request_count == 1
 
 
+@pytest.mark.parametrize("status", [401, 403])
+def test_a_refusal_without_a_key_names_the_variable_the_provider_reads(tmp_path, status):
+    # An Ollama-style endpoint that turns out to want a key, while OLLAMA_API_KEY is not set.
+    with StubServer(api_key=None if status == 403 else "the-servers-key") as stub:
+        if status == 403:
+            stub.script(fail(403, message="key required for this model"))
+        client = make("ollama", stub, tmp_path, key=None)
+        assert "no key (OLLAMA_API_KEY is not set)" in client.describe()
+        with pytest.raises(AuthenticationError) as info:
+            client.embed(TEXTS)
+        assert stub.request_count == 1  # a refusal is not retried
+    message = str(info.value)
+    assert info.value.status == status and info.value.key_variable == "OLLAMA_API_KEY"
+    assert f"sent without a key ({status} " in message
+    assert "Fix: OLLAMA_API_KEY is not set, and this endpoint wants a key: set OLLAMA_API_KEY" in message
+
+
 def test_404_says_the_model_name_is_wrong(server, tmp_path):
     server.script(fail(404, message="Unknown model: openai/text-embedding-3-smal"))
     client = make("github", server, tmp_path, GITHUB_EMBED_MODEL="openai/text-embedding-3-smal")

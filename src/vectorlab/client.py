@@ -428,7 +428,7 @@ def _make_provider(host: str, env: Mapping[str, str], retry: RetryPolicy | None,
         provider = OpenAIProvider(
             "azure", label="Azure OpenAI", azure_endpoint=endpoint,
             azure_api_version=env.get("AZURE_OPENAI_VERSION") or AZURE_DEFAULT_API_VERSION,
-            api_key=env[key_name] if key_name else None, key_variable=key_name,
+            api_key=env[key_name] if key_name else None, key_variable=key_name or "AZURE_OPENAI_API_KEY",
             azure_token_provider=None if key_name else _azure_token_provider(),
             azure_deployment=deployment, azure_model=env.get("AZURE_OPENAI_EMBED_MODEL") or None,
             model_variable="AZURE_OPENAI_EMBED_DEPLOYMENT", **kwargs)
@@ -447,7 +447,7 @@ def _make_provider(host: str, env: Mapping[str, str], retry: RetryPolicy | None,
         key = env.get("OLLAMA_API_KEY") or None
         provider = OpenAIProvider("ollama", label="OpenAI-compatible endpoint",
                                   base_url=env.get("OLLAMA_ENDPOINT") or "http://localhost:11434/v1",
-                                  api_key=key, key_variable="OLLAMA_API_KEY" if key else None,
+                                  api_key=key, key_variable="OLLAMA_API_KEY",
                                   model_variable="OLLAMA_EMBED_MODEL", **kwargs)
         return provider, env.get("OLLAMA_EMBED_MODEL") or DEFAULT_MODELS["ollama"]
     if host == "local":

@@ -7,7 +7,8 @@
     ├── InputError (also ValueError)           a text can't be embedded; ``index`` says which one
     ├── CacheMissError (also LookupError)      nothing can compute a text that is not in the cache
     └── ProviderError                          the provider failed; ``status``, ``provider``, ``model``
-        ├── AuthenticationError                401/403: ``key_variable`` names the variable to fix
+        ├── AuthenticationError                401/403: ``key_variable`` names the variable the key is
+        │                                      read from (also when it is not set)
         ├── ModelNotFoundError                 404: the model or deployment name is wrong
         └── BadResponseError                   the answer was unreadable or had the wrong count/dims
 
@@ -71,7 +72,11 @@ class ProviderError(EmbeddingError):
 
 
 class AuthenticationError(ProviderError):
-    """The provider refused the credentials (401) or their permissions (403)."""
+    """The provider refused the credentials (401) or their permissions (403).
+
+    ``key_variable`` is the variable the provider reads its key from, set or not (e.g. ``OLLAMA_API_KEY``
+    for an endpoint that turned out to need a key); None only for providers that take no key.
+    """
 
     def __init__(self, message: str, *, key_variable: str | None = None, **kwargs: object) -> None:
         super().__init__(message, **kwargs)  # type: ignore[arg-type]

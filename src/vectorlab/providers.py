@@ -335,10 +335,10 @@ class OpenAIProvider(Provider):
         """Endpoint and sign-in method."""
         if self._keyless:
             auth = "keyless sign-in (DefaultAzureCredential)"
-        elif self.key_variable:
+        elif self._api_key:
             auth = f"key from {self.key_variable}"
         else:
-            auth = "no key"
+            auth = f"no key ({self.key_variable} is not set)" if self.key_variable else "no key"
         return f"{self.label} at {self.endpoint}, {auth}"
 
     def secrets(self) -> list[str]:
@@ -458,12 +458,16 @@ class OpenAIProvider(Provider):
                 where, fix = ("the keyless sign-in (DefaultAzureCredential)",
                               "run `azd auth login` or `az login`, check that your account has the "
                               "'Cognitive Services OpenAI User' role, or set AZURE_OPENAI_API_KEY")
-            elif self.key_variable:
+            elif self._api_key:
                 where = f"the key in {self.key_variable}"
                 fix = (f"set {self.key_variable} to a valid key (in the environment or .env)"
                        + (" with the models:read permission" if self.name == "github" else ""))
+            elif self.key_variable:
+                where = "the request sent without a key"
+                fix = (f"{self.key_variable} is not set, and this endpoint wants a key: set {self.key_variable} "
+                       "to it (in the environment or .env)")
             else:
-                where, fix = "the request", "check whether the endpoint needs a key"
+                where, fix = "the request sent without a key", "check whether the endpoint needs a key"
             what = "refused" if status == 401 else f"accepted but does not allow model {choice.request_name} for"
             return AuthenticationError(
                 f"{self.name} {what} {where} ({status} {_reason(status)}): {said}. Fix: {fix}",
@@ -494,7 +498,7 @@ class OpenAIProvider(Provider):
         return AuthenticationError(
             f"azure: the keyless sign-in (DefaultAzureCredential) could not get a token: "
             f"{redact(str(error).splitlines()[0][:200]).rstrip('. ')}. Fix: run `azd auth login` or `az login`, "
-            "or set AZURE_OPENAI_API_KEY", key_variable=None, provider=self.name,
+            "or set AZURE_OPENAI_API_KEY", key_variable=self.key_variable, provider=self.name,
             model=choice.request_name, status=None, attempts=attempt)
 
     def _parse(self, content: bytes, texts: list[str], choice: ModelChoice, dimensions: int | None,
