@@ -176,6 +176,19 @@ def test_ivfflat_recall_grows_with_probes(conn, movies_table, queries, exact):
         vectordb.drop_indexes(conn, movies_table)
 
 
+def test_exact_setting_holds_when_the_same_query_is_repeated(conn, movies_table, queries):
+    """psycopg prepares a statement run 5 times, and PostgreSQL may then keep one plan whatever
+    enable_seqscan / enable_indexscan say: exact=True and exact=False must still both be obeyed."""
+    index = vectordb.create_ivfflat_index(conn, movies_table, "<=>", lists=20)
+    try:
+        for _ in range(2):
+            full, _ = vectordb.search(conn, movies_table, queries, k=100, exact=True)  # 20 runs of one SQL
+            assert (full >= 0).all()  # a scan of every row: 100 found for every query
+            one_list, _ = vectordb.search(conn, movies_table, queries, k=100, exact=False, probes=1)
+            assert ((one_list >= 0).sum(axis=1) < 100).all()  # the index: one list of ~25 rows each
+    finally:
+        assert vectordb.drop_indexes(conn, movies_table) == [index]
+
 def test_exact_true_ignores_an_index(conn, movies_table, queries):
     vectordb.create_hnsw_index(conn, movies_table)
     try:

@@ -750,8 +750,11 @@ def _run(conn: psycopg.Connection, prepared: _Prepared) -> tuple[np.ndarray, np.
         for name, value in prepared.settings:
             cursor.execute("SELECT set_config(%s, %s, true)", (name, value))  # SET LOCAL, bound values
         for row, query in enumerate(prepared.queries):
-            results = cursor.execute(prepared.statement, {"q": prepared.vector_type(query), **prepared.params}
-                                     ).fetchall()
+            # prepare=False: psycopg would otherwise prepare a statement run 5 times, and PostgreSQL may
+            # then reuse one cached plan whatever enable_seqscan / enable_indexscan say, so exact=True
+            # after exact=False (or the reverse) on the same connection would silently be ignored.
+            results = cursor.execute(prepared.statement, {"q": prepared.vector_type(query), **prepared.params},
+                                     prepare=False).fetchall()
             if results:
                 found = np.asarray(results, dtype=np.float64)
                 ids[row, : len(results)] = found[:, 0].astype(np.int64)
