@@ -413,6 +413,80 @@ def test_azure_uses_the_deployment_path_api_version_and_api_key_header(server, t
     assert request.headers["api-key"] == KEY and "authorization" not in request.headers
 
 
+ENTRA_TOKEN = "entra-access-token-Qm9vdHN0cmFwVG9rZW4xMjM0"  # not shaped like a key: only exact scrubbing hides it
+
+
+def keyless_azure(server: StubServer, tmp_path: Path, token_provider) -> EmbeddingClient:
+    """Azure with no key set: keyless sign-in with ``token_provider`` instead of DefaultAzureCredential."""
+    return create_client(env=env_for("azure", server, key=None), cache_dir=tmp_path / "cache", retry=FAST,
+                         announce=False, azure_token_provider=token_provider)
+
+
+def test_azure_keyless_sends_the_token_as_bearer_and_never_logs_it(tmp_path, caplog):
+    calls: list[int] = []
+
+    def token_provider() -> str:
+        calls.append(1)
+        return ENTRA_TOKEN
+
+    with StubServer(api_key=ENTRA_TOKEN) as stub:
+        client = keyless_azure(stub, tmp_path, token_provider)
+        assert "keyless sign-in (azure_token_provider)" in client.describe() and calls == []
+        with caplog.at_level(logging.DEBUG):
+            assert client.embed(TEXTS).shape == (4, 1536)
+        assert stub.request_count == 1 and calls
+        request = stub.requests[0]
+        assert request.headers["authorization"] == f"Bearer {ENTRA_TOKEN}" and "api-key" not in request.headers
+        assert request.path == "/openai/deployments/my-embeddings/embeddings"
+    assert caplog.records  # DEBUG logging was on (openai and httpx log every request)
+    shown = "\n".join([caplog.text, client.describe(), repr(client), repr(client.backend)])
+    assert ENTRA_TOKEN not in shown and ENTRA_TOKEN[-12:] not in shown
+    for path in (tmp_path / "cache").rglob("*.json"):
+        assert ENTRA_TOKEN not in path.read_text()
+
+
+def test_azure_keyless_token_refused_by_the_server_hides_the_echoed_token(tmp_path, caplog):
+    with StubServer(api_key="some-other-token") as stub:  # echoes the token it got in its 401 message
+        client = keyless_azure(stub, tmp_path, lambda: ENTRA_TOKEN)
+        with caplog.at_level(logging.DEBUG), pytest.raises(AuthenticationError) as info:
+            client.embed(TEXTS)
+        assert stub.request_count == 1
+    message = str(info.value)
+    assert info.value.status == 401 and "keyless sign-in (azure_token_provider)" in message
+    assert "az login" in message and "AZURE_OPENAI_API_KEY" in message
+    assert "Incorrect API key provided: ***" in message  # the server's words, with the token scrubbed
+    assert ENTRA_TOKEN not in message + caplog.text and ENTRA_TOKEN[:8] not in message
+
+
+@pytest.mark.parametrize(("error", "words"), [
+    (None, "CredentialUnavailableError: DefaultAzureCredential failed to retrieve a token from the included "
+           "credentials. Fix:"),
+    (RuntimeError("managed identity endpoint unreachable"),
+     "RuntimeError: managed identity endpoint unreachable. Fix:"),
+    (RuntimeError(""), "RuntimeError. Fix:"),
+])
+def test_azure_keyless_sign_in_failure_is_readable_and_sends_nothing(server, tmp_path, caplog, error, words):
+    from azure.identity import CredentialUnavailableError
+
+    if error is None:  # what DefaultAzureCredential raises with no `az login`: several lines, a full stop
+        error = CredentialUnavailableError(
+            "DefaultAzureCredential failed to retrieve a token from the included credentials.\n"
+            "Attempted credentials:\n\tEnvironmentCredential: EnvironmentCredential authentication unavailable.")
+
+    def token_provider() -> str:
+        raise error
+
+    with caplog.at_level(logging.DEBUG), pytest.raises(AuthenticationError) as info:
+        keyless_azure(server, tmp_path, token_provider).embed(TEXTS)
+    assert server.request_count == 0
+    message = str(info.value)
+    assert "keyless sign-in (azure_token_provider) could not get a token, so no request was sent" in message
+    assert words in message and ".." not in message
+    assert "az login" in message and "AZURE_OPENAI_API_KEY" in message
+    assert info.value.status is None and info.value.attempts == 1 and info.value.__cause__ is None
+    assert not cache_files(tmp_path)
+
+
 def test_the_same_openai_model_shares_cache_entries_across_providers(server, tmp_path):
     make("azure", server, tmp_path).embed(TEXTS)  # deployment of text-embedding-3-small
     assert server.request_count == 1

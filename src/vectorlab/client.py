@@ -359,11 +359,15 @@ def create_client(api_host: str | None = None, *, model: str | None = None, dime
                   cache_dir: str | os.PathLike[str] | None = None, env_file: str | os.PathLike[str] | None = None,
                   env: Mapping[str, str] | None = None, retry: RetryPolicy | None = None,
                   announce: bool = True, show_progress: bool | None = None,
-                  sleep: Callable[[float], None] | None = None) -> EmbeddingClient:
+                  sleep: Callable[[float], None] | None = None,
+                  azure_token_provider: Callable[[], str] | None = None) -> EmbeddingClient:
     """Build the client for ``api_host`` (default: ``API_HOST`` from the environment or ``.env``).
 
     ``env`` replaces the environment and ``.env`` entirely (for tests); ``retry`` sets retries,
     backoff and the per-request timeout; ``announce`` prints :meth:`EmbeddingClient.describe`.
+    ``azure_token_provider`` is a function returning a bearer token for keyless Azure sign-in, used
+    when no Azure key is set (default: ``DefaultAzureCredential``, e.g. after ``azd auth login``), e.g.
+    ``azure.identity.get_bearer_token_provider(ManagedIdentityCredential(), scope)``.
     """
     env = load_environment(env_file) if env is None else dict(env)
     host = (api_host if api_host is not None else env.get("API_HOST", "")).strip().lower()
@@ -377,7 +381,7 @@ def create_client(api_host: str | None = None, *, model: str | None = None, dime
     if host not in API_HOSTS:
         raise ConfigurationError(f"API_HOST={host!r} is not a provider: use one of {', '.join(API_HOSTS)} "
                                  "(or leave it unset to pick one automatically)")
-    backend, default_model = _make_provider(host, env, retry, sleep)
+    backend, default_model = _make_provider(host, env, retry, sleep, azure_token_provider)
     client = EmbeddingClient(backend, model=model or default_model, dimensions=dimensions,
                              cache=cache_dir if cache_dir is not None else default_cache_dir(env),
                              reason=reason, show_progress=show_progress)
@@ -406,7 +410,8 @@ def _need(env: Mapping[str, str], name: str, host: str, fix: str) -> str:
 
 
 def _make_provider(host: str, env: Mapping[str, str], retry: RetryPolicy | None,
-                   sleep: Callable[[float], None] | None) -> tuple[Provider, str]:
+                   sleep: Callable[[float], None] | None,
+                   azure_token_provider: Callable[[], str] | None = None) -> tuple[Provider, str]:
     kwargs: dict[str, Any] = {"retry": retry}
     if sleep is not None:
         kwargs["sleep"] = sleep
@@ -429,7 +434,8 @@ def _make_provider(host: str, env: Mapping[str, str], retry: RetryPolicy | None,
             "azure", label="Azure OpenAI", azure_endpoint=endpoint,
             azure_api_version=env.get("AZURE_OPENAI_VERSION") or AZURE_DEFAULT_API_VERSION,
             api_key=env[key_name] if key_name else None, key_variable=key_name or "AZURE_OPENAI_API_KEY",
-            azure_token_provider=None if key_name else _azure_token_provider(),
+            azure_token_provider=None if key_name else azure_token_provider or _azure_token_provider(),
+            azure_sign_in="DefaultAzureCredential" if azure_token_provider is None else "azure_token_provider",
             azure_deployment=deployment, azure_model=env.get("AZURE_OPENAI_EMBED_MODEL") or None,
             model_variable="AZURE_OPENAI_EMBED_DEPLOYMENT", **kwargs)
         return provider, deployment

@@ -298,7 +298,8 @@ class OpenAIProvider(Provider):
     def __init__(self, name: str, *, label: str, base_url: str | None = None, api_key: str | None = None,
                  key_variable: str | None = None, azure_endpoint: str | None = None,
                  azure_api_version: str | None = None, azure_token_provider: Callable[[], str] | None = None,
-                 model_variable: str | None = None, azure_model: str | None = None,
+                 azure_sign_in: str = "DefaultAzureCredential", model_variable: str | None = None,
+                 azure_model: str | None = None,
                  azure_deployment: str | None = None, retry: RetryPolicy | None = None,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         import openai
@@ -313,11 +314,14 @@ class OpenAIProvider(Provider):
         self._azure_model = azure_model
         self._azure_deployment = azure_deployment
         self._keyless = azure_endpoint is not None and api_key is None
+        self._token_provider = azure_token_provider
+        self._token: str | None = None  # the last bearer token, only so that messages can be scrubbed of it
+        self._sign_in = azure_sign_in
         common: dict[str, Any] = {"max_retries": 0, "timeout": self.retry.timeout}
         if azure_endpoint is not None:
             self.endpoint = azure_endpoint
             auth: dict[str, Any] = ({"api_key": api_key} if api_key is not None
-                                    else {"azure_ad_token_provider": azure_token_provider})
+                                    else {"azure_ad_token_provider": self._get_token})
             self._sdk = openai.AzureOpenAI(azure_endpoint=azure_endpoint, api_version=azure_api_version,
                                            **auth, **common)
         else:
@@ -334,7 +338,7 @@ class OpenAIProvider(Provider):
     def details(self) -> str:
         """Endpoint and sign-in method."""
         if self._keyless:
-            auth = "keyless sign-in (DefaultAzureCredential)"
+            auth = f"keyless sign-in ({self._sign_in})"
         elif self._api_key:
             auth = f"key from {self.key_variable}"
         else:
@@ -342,8 +346,21 @@ class OpenAIProvider(Provider):
         return f"{self.label} at {self.endpoint}, {auth}"
 
     def secrets(self) -> list[str]:
-        """The key, if any."""
-        return [self._api_key] if self._api_key else []
+        """The key or the last keyless sign-in token, if any."""
+        return [secret for secret in (self._api_key, self._token) if secret]
+
+    def _get_token(self) -> str:
+        """A bearer token from the sign-in function; its failures become :class:`_SignInFailed`."""
+        if self._token_provider is None:
+            raise _SignInFailed(ValueError("no token function was given for keyless sign-in"))
+        try:
+            token = self._token_provider()
+        except Exception as error:
+            raise _SignInFailed(error) from error
+        if not isinstance(token, str) or not token.strip():
+            raise _SignInFailed(ValueError(f"the token function returned {type(token).__name__}, not a token"))
+        self._token = token
+        return token
 
     def resolve(self, model: str) -> ModelChoice:
         """Provider-specific names: ``openai/`` prefix on GitHub, deployments on Azure, ``ollama/`` ids."""
@@ -407,11 +424,8 @@ class OpenAIProvider(Provider):
             except openai.APIConnectionError as error:
                 wait, failure, status_seen = None, f"connection failed ({_cause(error)})", None
                 said = ""
-            except Exception as error:
-                auth_error = self._credential_error(error, choice, attempt)
-                if auth_error is None:
-                    raise
-                raise auth_error from None
+            except _SignInFailed as failure:
+                raise self._credential_error(failure.error, choice, attempt) from None
             else:
                 return self._parse(content, texts, choice, dimensions, attempt)
 
@@ -455,7 +469,7 @@ class OpenAIProvider(Provider):
         common = {"provider": self.name, "model": choice.request_name, "status": status, "attempts": attempt}
         if status in (401, 403):
             if self._keyless:
-                where, fix = ("the keyless sign-in (DefaultAzureCredential)",
+                where, fix = (f"the keyless sign-in ({self._sign_in})",
                               "run `azd auth login` or `az login`, check that your account has the "
                               "'Cognitive Services OpenAI User' role, or set AZURE_OPENAI_API_KEY")
             elif self._api_key:
@@ -491,15 +505,16 @@ class OpenAIProvider(Provider):
             f"{self.name} rejected the request for model {choice.request_name} ({status} {_reason(status)}): "
             f"{said}", **common)
 
-    def _credential_error(self, error: Exception, choice: ModelChoice, attempt: int) -> ProviderError | None:
-        if not self._keyless or type(error).__name__ not in (
-                "ClientAuthenticationError", "CredentialUnavailableError"):
-            return None
+    def _credential_error(self, error: Exception, choice: ModelChoice, attempt: int) -> ProviderError:
+        lines = str(error).strip().splitlines()
+        said = redact(f"{type(error).__name__}: {lines[0][:200]}" if lines else type(error).__name__,
+                      self.secrets()).rstrip(". ")
         return AuthenticationError(
-            f"azure: the keyless sign-in (DefaultAzureCredential) could not get a token: "
-            f"{redact(str(error).splitlines()[0][:200]).rstrip('. ')}. Fix: run `azd auth login` or `az login`, "
-            "or set AZURE_OPENAI_API_KEY", key_variable=self.key_variable, provider=self.name,
-            model=choice.request_name, status=None, attempts=attempt)
+            f"azure: the keyless sign-in ({self._sign_in}) could not get a token"
+            f"{', so no request was sent' if attempt == 1 else ''}: {said}. Fix: run `azd auth login` or "
+            "`az login`, or set AZURE_OPENAI_API_KEY",
+            key_variable=self.key_variable, provider=self.name, model=choice.request_name, status=None,
+            attempts=attempt)
 
     def _parse(self, content: bytes, texts: list[str], choice: ModelChoice, dimensions: int | None,
                attempt: int) -> np.ndarray:
@@ -543,6 +558,14 @@ class OpenAIProvider(Provider):
         if not np.isfinite(matrix).all():
             raise bad("the vectors hold NaN or infinity")
         return matrix.astype(np.float32)
+
+
+class _SignInFailed(Exception):
+    """The keyless sign-in function raised ``error`` before a request was sent."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(type(error).__name__)
+        self.error = error
 
 
 def _retry_after(headers: Any) -> float | None:
