@@ -811,18 +811,20 @@ def search(conn: psycopg.Connection, table: str, query: Any, k: int = 10, operat
 
 def search_rescored(conn: psycopg.Connection, table: str, query: Any, k: int = 10, operator: str = "<=>", *,
                     candidates: int = 40, quantization: str = "binary", column: str = "embedding",
-                    exact: bool | None = None, ef_search: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+                    exact: bool | None = None, ef_search: int | None = None,
+                    probes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Oversampling + rescoring in one SQL query: shortlist ``candidates`` rows by the quantized distance
     (``"binary"``: Hamming ``<~>`` on ``binary_quantize()``; or ``"halfvec"``), then return the ``k``
     best of them by the full-precision ``operator``. Distances returned are full-precision ones.
 
-    ``exact=False`` makes the shortlist come from a matching index (e.g. HNSW on the binary codes);
-    ``ef_search`` should then be at least ``candidates`` or the index returns fewer rows.
+    ``exact=False`` makes the shortlist come from a matching index (HNSW or IVFFlat on the binary
+    codes); for HNSW ``ef_search`` should then be at least ``candidates`` or the index returns fewer
+    rows; for IVFFlat ``probes`` sets how many lists the shortlist is drawn from.
     """
     if quantization not in ("binary", "halfvec"):
         raise ValueError(f"quantization must be 'binary' or 'halfvec' for rescoring, got {quantization!r}")
     prepared = _prepare(conn, table, query, k, operator, column=column, quantization=quantization,
-                        exact=exact, ef_search=ef_search, probes=None, candidates=candidates)
+                        exact=exact, ef_search=ef_search, probes=probes, candidates=candidates)
     return _run(conn, prepared)
 
 
@@ -908,9 +910,11 @@ def create_ivfflat_index(conn: psycopg.Connection, table: str, operator: str = "
                          quantization: str | None = None, name: str | None = None) -> str:
     """Build an IVFFlat index (k-means ``lists`` clusters; at query time ``ivfflat.probes`` of them are
     searched). Build it after loading: the clusters are learned from the rows present. ``lists``
-    defaults to pgvector's advice, rows / 1000 (sqrt(rows) above a million), at least 1."""
-    if quantization == "binary":
-        raise ValueError("IVFFlat indexes binary codes with bit_hamming_ops only from pgvector 0.7; use HNSW here")
+    defaults to pgvector's advice, rows / 1000 (sqrt(rows) above a million), at least 1.
+
+    ``quantization="binary"`` clusters the ``binary_quantize()`` codes by Hamming distance
+    (``bit_hamming_ops``, pgvector 0.7 or later, as for an HNSW index on them); it can serve the
+    shortlist of :func:`search_rescored` (pass ``probes`` there)."""
     if lists is None:
         rows = count_rows(conn, table) or 0
         lists = max(1, rows // 1000 if rows <= 1_000_000 else int(np.sqrt(rows)))
