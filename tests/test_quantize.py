@@ -554,7 +554,7 @@ def test_empty_inputs(call, error, message):
     [
         (0, ValueError, r"k must be at least 1, got 0"),
         (-3, ValueError, r"k must be at least 1, got -3"),
-        (6, ValueError, r"k=6 is larger than the 5 codes in the index available: use k <= 5"),
+        (6, ValueError, r"k=6 is larger than the 5 codes in the index: use k <= 5"),
         (2.0, TypeError, r"k must be a whole number, got 2.0"),
     ],
 )

@@ -487,7 +487,7 @@ def test_hnsw_empty_index_and_k_errors():
     with pytest.raises(ValueError, match="the index is empty: add vectors before querying it"):
         index.query([1.0, 0.0, 0.0], k=1)
     index.add(np.eye(3))
-    with pytest.raises(ValueError, match="k=4 is larger than the 3 vectors in the index available: use k <= 3"):
+    with pytest.raises(ValueError, match="k=4 is larger than the 3 vectors in the index: use k <= 3"):
         index.query([1.0, 0.0, 0.0], k=4)
     with pytest.raises(ValueError, match="k must be at least 1, got 0"):
         index.query([1.0, 0.0, 0.0], k=0)

@@ -254,7 +254,7 @@ PAIR_FUNCTIONS = [cosine_similarity, dot_product, euclidean_distance, manhattan_
 
 @pytest.mark.parametrize("function", PAIR_FUNCTIONS)
 def test_mismatched_dims(function):
-    with pytest.raises(ValueError, match="a has 3 dims, b has 2: embed the query with the same model"):
+    with pytest.raises(ValueError, match="a has 3 dims, b has 2: embed both with the same model and dimensions"):
         function([1, 2, 3], [[1, 2], [3, 4]])
 
 

@@ -85,16 +85,21 @@ def check_same_dims(query: np.ndarray, index: np.ndarray, query_name: str = "que
                     index_name: str = "index") -> None:
     """Raise if the last axes differ: the classic mistake of mixing two embedding models.
 
+    The fix names the query when the first argument is one, else both sides (e.g. ``a`` and ``b``).
+
     >>> check_same_dims(np.zeros((1, 3)), np.zeros((5, 4)))
     Traceback (most recent call last):
     ...
     ValueError: query has 3 dims, index has 4: embed the query with the same model (and dimensions) as the data
+    >>> check_same_dims(np.zeros(3), np.zeros(4), "a", "b")
+    Traceback (most recent call last):
+    ...
+    ValueError: a has 3 dims, b has 4: embed both with the same model and dimensions
     """
     if query.shape[-1] != index.shape[-1]:
-        raise ValueError(
-            f"{query_name} has {query.shape[-1]} dims, {index_name} has {index.shape[-1]}: "
-            "embed the query with the same model (and dimensions) as the data"
-        )
+        fix = ("embed the query with the same model (and dimensions) as the data" if query_name == "query"
+               else "embed both with the same model and dimensions")
+        raise ValueError(f"{query_name} has {query.shape[-1]} dims, {index_name} has {index.shape[-1]}: {fix}")
 
 
 def check_positive_int(value: Any, name: str) -> int:
@@ -115,12 +120,24 @@ def check_positive_int(value: Any, name: str) -> int:
 def check_k(k: Any, n: int, what: str = "vectors") -> int:
     """Check that ``k`` is a whole number with ``1 <= k <= n`` and return it as ``int``.
 
+    ``what`` names the ``n`` things; "available" follows it unless it already says where they are
+    (contains " in ", e.g. "vectors in the index").
+
     >>> check_k(3, 10)
     3
+    >>> check_k(5, 4, "vectors in the index")
+    Traceback (most recent call last):
+    ...
+    ValueError: k=5 is larger than the 4 vectors in the index: use k <= 4
+    >>> check_k(5, 4, "candidates per query")
+    Traceback (most recent call last):
+    ...
+    ValueError: k=5 is larger than the 4 candidates per query available: use k <= 4
     """
     k = check_positive_int(k, "k")
     if k > n:
-        raise ValueError(f"k={k} is larger than the {n} {what} available: use k <= {n}")
+        things = what if " in " in what else f"{what} available"
+        raise ValueError(f"k={k} is larger than the {n} {things}: use k <= {n}")
     return int(k)
 
 
