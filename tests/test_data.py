@@ -12,6 +12,7 @@ from vectorlab.char_ngram import CHAR_MODEL_NAME, fit_workshop_char_model
 from vectorlab.data import (
     DATASETS,
     Embeddings,
+    MissingKeyError,
     dataset_path,
     dataset_texts,
     load_dataset,
@@ -113,8 +114,14 @@ def test_embeddings_checks_its_own_consistency():
 
 def test_missing_key_suggests_the_closest_keys():
     emb = Embeddings(["kitten", "dog", "mitten"], np.eye(3), model="m")
-    with pytest.raises(KeyError, match="did you mean 'kitten', 'mitten'"):
-        emb.vector("kiten")
+    for error in (ValueError, KeyError):  # a ValueError as promised; `except KeyError` code keeps working
+        with pytest.raises(error, match="did you mean 'kitten', 'mitten'") as caught:
+            emb.vector("kiten")
+        assert caught.type is MissingKeyError
+        # the plain message, not wrapped in quotes the way str(KeyError(...)) would be
+        assert str(caught.value) == "'kiten' is not in the m embeddings (3 keys): did you mean 'kitten', 'mitten'?"
+    with pytest.raises(ValueError, match="'zebra' is not in the m embeddings .*check the spelling"):
+        emb.index("zebra")
     assert emb.subset(["dog", "kitten"]).keys == ["dog", "kitten"]
     np.testing.assert_array_equal(emb.subset(["dog"]).vectors, [[0.0, 1.0, 0.0]])
 

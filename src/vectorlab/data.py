@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Embeddings",
+    "MissingKeyError",
     "load_embeddings",
     "save_embeddings",
     "project_root",
@@ -42,7 +43,21 @@ __all__ = [
     "load_movies",
     "load_movie_queries",
     "movie_text",
+    "dataset_texts",
 ]
+
+
+class MissingKeyError(KeyError, ValueError):
+    """A key that is not in an :class:`Embeddings`; both a ``KeyError`` and a ``ValueError``.
+
+    ``str()`` is the plain message (a bare ``KeyError`` would show it in quotes).
+
+    >>> str(MissingKeyError("'x' is missing: check the spelling"))
+    "'x' is missing: check the spelling"
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -88,13 +103,15 @@ class Embeddings:
         return f"Embeddings(model={self.model!r}, n={len(self)}, dimensions={self.dimensions})"
 
     def index(self, key: str) -> int:
-        """Row of ``key``; a missing key raises ``KeyError`` suggesting the closest keys."""
+        """Row of ``key``; a missing key raises :class:`MissingKeyError` suggesting the closest keys."""
         try:
             return self._positions[key]  # type: ignore[attr-defined]
         except KeyError:
             close = difflib.get_close_matches(str(key), self.keys, n=3, cutoff=0.6)
             hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else "check the spelling"
-            raise KeyError(f"{key!r} is not in the {self.model} embeddings ({len(self)} keys): {hint}") from None
+            raise MissingKeyError(
+                f"{key!r} is not in the {self.model} embeddings ({len(self)} keys): {hint}"
+            ) from None
 
     def vector(self, key: str) -> np.ndarray:
         """The vector of ``key`` (a view into :attr:`vectors`)."""
