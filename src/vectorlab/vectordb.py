@@ -190,6 +190,7 @@ class EmbeddedServer:
 
     @property
     def running(self) -> bool:
+        """Whether the server is started (between :meth:`start` and :meth:`stop`)."""
         return self._server is not None
 
     @property
