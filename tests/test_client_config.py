@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -11,16 +14,14 @@ import numpy as np
 import pytest
 from openai_stub_server import StubServer, env_for
 
+from vectorlab import client as client_module
 from vectorlab.cache import EmbeddingCache
-from vectorlab.client import create_client, default_cache_dir, load_environment
+from vectorlab.client import ENV_VARIABLES, create_client, default_cache_dir, load_environment
 from vectorlab.errors import CacheMissError, ConfigurationError
 from vectorlab.local_model import LOCAL_MODEL_DIMS, LOCAL_MODEL_NAME
 from vectorlab.providers import ByteCounter, token_counter
 
 KEY = "ghp_ConfigTestToken0123456789abcdefABCDEF"
-PROVIDER_VARIABLES = ["API_HOST", "GITHUB_TOKEN", "GITHUB_MODELS_ENDPOINT", "GITHUB_EMBED_MODEL", "OPENAI_API_KEY",
-                      "OPENAI_KEY", "OPENAI_BASE_URL", "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_API_KEY",
-                      "AZURE_OPENAI_EMBED_DEPLOYMENT", "OLLAMA_ENDPOINT", "VECTORLAB_CACHE_DIR", "VECTORLAB_ROOT"]
 
 
 @pytest.fixture
@@ -117,13 +118,41 @@ def test_openai_accepts_the_demos_older_variable_name(tmp_path):
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     """A project folder (pyproject.toml, data/, notebooks/) with the cwd in notebooks/, as in Jupyter."""
-    for name in PROVIDER_VARIABLES:
+    for name in ENV_VARIABLES:  # a developer's exported OLLAMA_EMBED_MODEL etc. must not leak in
         monkeypatch.delenv(name, raising=False)
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
     (tmp_path / "data").mkdir()
     (tmp_path / "notebooks").mkdir()
     monkeypatch.chdir(tmp_path / "notebooks")
     return tmp_path
+
+
+def test_env_variables_lists_every_variable_the_client_reads():
+    # Every upper-case name written as a whole string in client.py's code is a variable it reads.
+    module = ast.parse(inspect.getsource(client_module))
+    code = [stmt for stmt in module.body if not (isinstance(stmt, ast.Assign) and [
+        ast.unparse(target) for target in stmt.targets] in (["__all__"], ["ENV_VARIABLES"]))]
+    names = {node.value for stmt in code for node in ast.walk(stmt) if isinstance(node, ast.Constant)
+             and isinstance(node.value, str) and re.fullmatch(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+", node.value)}
+    assert {"OLLAMA_EMBED_MODEL", "AZURE_OPENAI_KEY", "OPENAI_KEY"} <= names  # the scan does find them
+    assert names <= set(ENV_VARIABLES), f"read but not in ENV_VARIABLES: {sorted(names - set(ENV_VARIABLES))}"
+    assert len(set(ENV_VARIABLES)) == len(ENV_VARIABLES)
+
+
+@pytest.fixture
+def developer_shell(monkeypatch):
+    """A shell where the developer exported every variable the client reads."""
+    for name in ENV_VARIABLES:
+        monkeypatch.setenv(name, f"exported-{name.lower()}")
+
+
+def test_exported_variables_do_not_leak_into_project_tests(developer_shell, project):
+    import os
+
+    assert not set(ENV_VARIABLES) & set(os.environ)  # `project` (set up after the shell) cleared them all
+    (project / ".env").write_text("API_HOST=ollama\n")
+    client = create_client(announce=False)
+    assert client.model == "nomic-embed-text" and client.cache.root == project / "embeddings_cache"
 
 
 def test_dotenv_at_the_project_root_is_read_from_a_notebook_folder(project):

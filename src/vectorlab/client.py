@@ -60,6 +60,7 @@ __all__ = [
     "default_cache_dir",
     "RetryPolicy",
     "API_HOSTS",
+    "ENV_VARIABLES",
     "GITHUB_MODELS_ENDPOINT",
 ]
 
@@ -67,6 +68,18 @@ logger = logging.getLogger("vectorlab.client")
 
 API_HOSTS = ("github", "azure", "openai", "ollama", "local", "cache")
 """Values ``API_HOST`` may take."""
+
+ENV_VARIABLES = (
+    "API_HOST",
+    "GITHUB_TOKEN", "GITHUB_EMBED_MODEL", "GITHUB_MODELS_ENDPOINT",
+    "AZURE_OPENAI_ENDPOINT", "AZURE_OPENAI_EMBED_DEPLOYMENT", "AZURE_OPENAI_EMBED_MODEL", "AZURE_OPENAI_VERSION",
+    "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_KEY",
+    "OPENAI_API_KEY", "OPENAI_KEY", "OPENAI_EMBED_MODEL", "OPENAI_BASE_URL",
+    "OLLAMA_ENDPOINT", "OLLAMA_EMBED_MODEL", "OLLAMA_API_KEY",
+    "VECTORLAB_CACHE_DIR",
+    "VECTORLAB_ROOT",  # read through vectorlab.data.project_root, to find .env and the cache
+)
+"""Every variable (environment or ``.env``) that :func:`create_client` reads; a test keeps this complete."""
 
 GITHUB_MODELS_ENDPOINT = "https://models.github.ai/inference"
 DEFAULT_MODELS = {
