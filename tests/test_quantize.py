@@ -520,6 +520,36 @@ def test_hamming_rejects_float_arrays():
         hamming_distance(np.zeros((2, 4)), np.zeros((2, 4), dtype=np.uint8))
 
 
+WRONG_CODE_DTYPES = [np.float64, np.bool_, np.int8]
+GOOD_CODES = np.array([[0b1111], [0b0000], [0b0111]], dtype=np.uint8)
+
+
+def _wrong(dtype, shape):
+    return np.ones(shape, dtype=dtype)
+
+
+@pytest.mark.parametrize("dtype", WRONG_CODE_DTYPES, ids=lambda d: np.dtype(d).name)
+@pytest.mark.parametrize(
+    ("name", "call"),
+    [
+        ("query_codes", lambda dtype: search_binary(_wrong(dtype, 1), GOOD_CODES, k=2)),
+        ("index_codes", lambda dtype: search_binary(GOOD_CODES[0], _wrong(dtype, (3, 1)), k=2)),
+        ("codes", lambda dtype: unpack_binary(_wrong(dtype, (3, 1)), 8)),
+        ("codes", lambda dtype: qz.BinaryIndex(_wrong(dtype, (3, 1)))),
+        ("query_codes", lambda dtype: qz.BinaryIndex(GOOD_CODES).search(_wrong(dtype, 1), k=2)),
+    ],
+    ids=["search_binary-query", "search_binary-index", "unpack_binary", "BinaryIndex", "BinaryIndex.search"],
+)
+def test_wrong_dtype_codes_name_the_dtype_and_the_fix(name, call, dtype):
+    """Unpacked bits (bool), float vectors or int8 codes passed where packed bits belong: a TypeError."""
+    dtype_name = np.dtype(dtype).name
+    with pytest.raises(TypeError) as caught:
+        call(dtype)
+    message = str(caught.value)
+    assert message.startswith(f"{name} must be packed bits as a uint8 array (from quantize_binary)"), message
+    assert f"dtype {dtype_name}" in message, message
+
+
 def test_hamming_rejects_mismatched_code_lengths():
     with pytest.raises(ValueError, match=r"a has 6 bytes per code, b has 48"):
         hamming_distance(np.zeros((2, 6), np.uint8), np.zeros((3, 48), np.uint8))
