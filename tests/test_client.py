@@ -385,6 +385,22 @@ def test_404_says_the_model_name_is_wrong(server, tmp_path):
     assert server.request_count == 1
 
 
+def test_404_for_a_model_passed_to_embed_points_at_that_argument_not_the_variable(server, tmp_path):
+    server.script(fail(404, message="Unknown model"), fail(404, message="Unknown model"))
+    client = make("github", server, tmp_path)
+    with pytest.raises(ModelNotFoundError) as info:
+        client.embed(TEXTS, model="openai/text-embedding-3-smal")
+    message = str(info.value)
+    assert "'openai/text-embedding-3-smal' (the model passed to embed())" in message
+    assert "GITHUB_EMBED_MODEL" not in message
+    assert server.request_count == 1 and server.requests[0].body["model"] == "openai/text-embedding-3-smal"
+    from_create = create_client(env=env_for("github", server, KEY), model="openai/text-embedding-3-smal",
+                                cache_dir=tmp_path / "cache", retry=FAST, announce=False)
+    with pytest.raises(ModelNotFoundError, match=r"\(the model passed to create_client\(\)\)") as info:
+        from_create.embed(TEXTS)
+    assert "GITHUB_EMBED_MODEL" not in str(info.value) and server.request_count == 2
+
+
 def test_404_on_azure_says_the_deployment_name_is_wrong(server, tmp_path):
     client = make("azure", server, tmp_path, AZURE_OPENAI_EMBED_DEPLOYMENT="my-embedings")
     with pytest.raises(ModelNotFoundError) as info:
@@ -393,6 +409,9 @@ def test_404_on_azure_says_the_deployment_name_is_wrong(server, tmp_path):
     assert "no deployment named 'my-embedings'" in message and "AZURE_OPENAI_EMBED_DEPLOYMENT" in message
     assert "deployment for this resource does not exist" in message  # the server's own words
     assert server.request_count == 1 and server.requests[0].path == "/openai/deployments/my-embedings/embeddings"
+    with pytest.raises(ModelNotFoundError, match=r"'other-deployment' \(the model passed to embed\(\)\)"):
+        client.embed(TEXTS, model="other-deployment")
+    assert server.request_count == 2
 
 
 def test_400_is_reported_with_the_servers_words_and_not_retried(server, tmp_path):

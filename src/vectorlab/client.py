@@ -24,6 +24,7 @@ offline model let every notebook run with no key and no network.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import sys
@@ -140,12 +141,13 @@ class EmbeddingClient:
     """Embeds texts with one provider, reading and filling the embeddings cache.
 
     ``provider`` is the ``API_HOST`` name, ``model`` the default model (as the provider names it),
-    ``dimensions`` the default requested dimensions (None: the model's own).
+    ``dimensions`` the default requested dimensions (None: the model's own). ``model_origin`` says
+    where ``model`` came from, for error messages (None: the provider's variable or default).
     """
 
     def __init__(self, backend: Provider, *, model: str | None = None, dimensions: int | None = None,
                  cache: EmbeddingCache | str | os.PathLike[str] | None = None, reason: str = "",
-                 show_progress: bool | None = None) -> None:
+                 show_progress: bool | None = None, model_origin: str | None = None) -> None:
         self.backend = backend
         self.provider: str = backend.name
         self.model: str = model or DEFAULT_MODELS.get(backend.name, DEFAULT_MODELS["cache"])
@@ -155,6 +157,7 @@ class EmbeddingClient:
         self.cache = cache if isinstance(cache, EmbeddingCache) else EmbeddingCache(cache)
         self.reason = reason
         self.show_progress = show_progress
+        self.model_origin = model_origin
 
     def __repr__(self) -> str:
         return (f"EmbeddingClient(provider={self.provider!r}, model={self.model!r}, "
@@ -180,6 +183,8 @@ class EmbeddingClient:
         """Embed ``texts`` and return float32 ``[n, d]`` in input order, from the cache where possible."""
         texts = _check_texts(texts)
         choice = self.backend.resolve(model or self.model)
+        per_call = model is not None and model != self.model
+        choice = dataclasses.replace(choice, origin="the model passed to embed()" if per_call else self.model_origin)
         if dimensions is None and (model is None or model == self.model):
             dimensions = self.dimensions
         dims = check_dimensions(dimensions, choice)
@@ -397,7 +402,8 @@ def create_client(api_host: str | None = None, *, model: str | None = None, dime
     backend, default_model = _make_provider(host, env, retry, sleep, azure_token_provider)
     client = EmbeddingClient(backend, model=model or default_model, dimensions=dimensions,
                              cache=cache_dir if cache_dir is not None else default_cache_dir(env),
-                             reason=reason, show_progress=show_progress)
+                             reason=reason, show_progress=show_progress,
+                             model_origin="the model passed to create_client()" if model else None)
     logger.info(client.describe())
     if announce:
         print(client.describe())

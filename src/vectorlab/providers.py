@@ -116,6 +116,7 @@ class ModelChoice:
     request_name: str
     cache_id: str
     info: ModelInfo
+    origin: str | None = None  # where the name came from, for messages; None: the provider's variable
 
 
 # -- counting tokens -------------------------------------------------------------------------------
@@ -488,12 +489,14 @@ class OpenAIProvider(Provider):
                 key_variable=self.key_variable, **common)
         if status == 404:
             if self.name == "azure":
-                fix = (f"check the deployment name {choice.request_name!r} (AZURE_OPENAI_EMBED_DEPLOYMENT), "
+                fix = (f"check the deployment name {choice.request_name!r} "
+                       f"({choice.origin or 'AZURE_OPENAI_EMBED_DEPLOYMENT'}), "
                        f"the endpoint {self.endpoint} and AZURE_OPENAI_VERSION")
                 thing = "deployment"
             else:
                 fix = (f"check the model name {choice.request_name!r}"
-                       + (f" ({self.model_variable})" if self.model_variable else "")
+                       + (f" ({choice.origin or self.model_variable})" if choice.origin or self.model_variable
+                          else "")
                        + (", e.g. openai/text-embedding-3-small" if self.name == "github" else "")
                        + (f"; pull it first with `ollama pull {choice.request_name}`"
                           if self.name == "ollama" else ""))
