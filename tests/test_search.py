@@ -132,6 +132,24 @@ def test_large_groups_of_ties_are_ordered_by_index(metric):
     assert indices.tolist() == list(range(2, 90, 3)) + list(range(1, 60, 3))
 
 
+@pytest.mark.parametrize("metric", ["cosine", "dot"])
+def test_sorted_few_queries_match_the_partition_selection(metric, monkeypatch):
+    """Up to 4 short score rows take a full stable sort; the partition path must give the same results."""
+    rng = np.random.default_rng(5)
+    for trial in range(30):
+        n, dims, m = int(rng.integers(1, 600)), int(rng.integers(1, 40)), int(rng.integers(1, 5))
+        k = int(rng.integers(1, n + 1))
+        vectors = rng.integers(1, 4, (n, dims)).astype(np.float64)  # small integers: many exact ties
+        queries = rng.integers(1, 4, (m, dims)).astype(np.float64)
+        query = queries[0] if trial % 2 else queries  # a float64 single query or a small batch
+        sorted_result = exhaustive_search(query, vectors, k=k, metric=metric)
+        monkeypatch.setattr(search, "_SORT_QUERIES_UP_TO", 0)
+        selected_result = exhaustive_search(query, vectors, k=k, metric=metric)
+        monkeypatch.undo()
+        np.testing.assert_array_equal(sorted_result[0], selected_result[0])
+        np.testing.assert_array_equal(sorted_result[1], selected_result[1])
+
+
 def test_k_equal_to_n_sorts_everything():
     vectors = np.array([[3, 0], [1, 0], [2, 0], [1, 0]], dtype=np.float32)
     indices, scores = exhaustive_search([1.0, 0.0], vectors, k=4, metric="dot")
