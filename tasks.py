@@ -5,6 +5,7 @@
     python tasks.py test        # lint, then the test suite (which also executes every notebook)
     python tasks.py setup       # just create .venv and install the notebooks' needs (a Codespace runs this)
     python tasks.py data        # rebuild data/embeddings/ from the CSVs with the offline model
+    python tasks.py data --check  # rebuild without writing; compare with the shipped files (within 1e-5)
     python tasks.py benchmarks  # the full benchmark suite (minutes; writes BENCHMARKS.md)
 
 Each command creates ``.venv`` in the project folder on first use and installs the requirements file it

@@ -162,7 +162,7 @@ def test_every_dataset_is_shipped_for_the_default_model():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["words", "movie_titles", "movie_plots"])
+@pytest.mark.parametrize("name", ["words", "movie_plots"])  # movie_titles is rebuilt whole, below
 def test_shipped_minilm_vectors_are_honest(name):
     """Re-embed a random sample with the labelled model: every shipped vector must match it."""
     from vectorlab.local_model import embed_local
@@ -174,6 +174,48 @@ def test_shipped_minilm_vectors_are_honest(name):
     assert fresh.shape[1] == LOCAL_MODEL_DIMS
     cosines = np.sum(fresh * shipped, axis=1) / np.linalg.norm(shipped, axis=1)
     assert cosines.min() > 0.9999, f"{sample[int(cosines.argmin())]!r} has cosine {cosines.min():.6f}"
+
+
+@pytest.mark.slow
+def test_rebuilt_minilm_file_matches_the_shipped_one_within_tolerance(tmp_path):
+    """Rebuild all of movie_titles (~9 s) as `tasks.py data` does and compare the way `--check` does.
+
+    Not byte for byte: PyTorch's CPU kernels differ across machines, which moves MiniLM values in the
+    last of the 6 shipped decimals. Keys, model and dimensions must be exact, values within 1e-5.
+    """
+    from scripts.prepare_data import SOURCES, TOLERANCE, build, compare_files
+
+    assert TOLERANCE == 1e-5
+    rebuilt = save_embeddings(tmp_path / "movie_titles.json", build("movie_titles", LOCAL_MODEL_NAME),
+                              source=SOURCES[LOCAL_MODEL_NAME])
+    shipped = dataset_path("movie_titles", LOCAL_MODEL_NAME)
+    matches, description = compare_files(rebuilt, shipped)
+    assert matches, description
+    # an independent look at the same numbers, straight from the JSON text (not through compare_files)
+    fresh = json.loads(rebuilt.read_text(encoding="utf-8"))
+    original = json.loads(shipped.read_text(encoding="utf-8"))
+    assert (fresh["model"], fresh["dimensions"]) == (original["model"], original["dimensions"])
+    assert list(fresh["vectors"]) == list(original["vectors"])
+    diff = np.abs(np.array(list(fresh["vectors"].values())) - np.array(list(original["vectors"].values())))
+    assert diff.max() <= 1e-5 + 1e-12, f"max |diff| {diff.max():.1e}"
+
+
+def test_check_reports_a_difference_beyond_the_tolerance(tmp_path):
+    from scripts.prepare_data import compare_files
+
+    emb = Embeddings(["a", "b"], np.array([[0.6, 0.8], [1.0, 0.0]]), model="toy")
+    shipped = save_embeddings(tmp_path / "shipped.json", emb)
+    assert compare_files(save_embeddings(tmp_path / "same.json", emb), shipped) == (True, "same bytes")
+    close = Embeddings(["a", "b"], emb.vectors + np.float32(2e-6), model="toy")
+    matches, description = compare_files(save_embeddings(tmp_path / "close.json", close), shipped)
+    assert matches and "same within 1e-05 (max |diff| 2.0e-06" in description
+    far = Embeddings(["a", "b"], emb.vectors + np.float32(1e-4), model="toy")
+    matches, description = compare_files(save_embeddings(tmp_path / "far.json", far), shipped)
+    assert not matches and "DIFFERS: beyond 1e-05 (max |diff| 1.0e-04" in description
+    other_keys = Embeddings(["a", "c"], emb.vectors, model="toy")
+    matches, description = compare_files(save_embeddings(tmp_path / "keys.json", other_keys), shipped)
+    assert not matches and "keys" in description
+    assert compare_files(shipped, tmp_path / "missing.json")[0] is False
 
 
 def test_shipped_char_model_vectors_are_honest():
