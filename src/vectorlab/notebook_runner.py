@@ -62,6 +62,7 @@ def execute_notebook(path: str | os.PathLike[str], *, write: bool = False, timeo
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
         record_timing=False,
+        coalesce_streams=True,  # one progress bar per cell, not one output per refresh
     )
     start = time.perf_counter()
     with _environment(OFFLINE_ENV if env is None else env):
