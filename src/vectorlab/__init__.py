@@ -8,6 +8,7 @@ datasets), ``client`` (embedding providers + cache), ``similarity``, ``search``,
 from vectorlab.client import EmbeddingClient, create_client
 from vectorlab.data import (
     Embeddings,
+    MissingKeyError,
     load_dataset,
     load_embeddings,
     load_movie_queries,
@@ -47,8 +48,8 @@ from vectorlab.similarity import (
 
 __all__ = [
     "EmbeddingClient", "create_client",
-    "Embeddings", "load_dataset", "load_embeddings", "load_movie_queries", "load_movies", "load_words",
-    "save_embeddings",
+    "Embeddings", "MissingKeyError", "load_dataset", "load_embeddings", "load_movie_queries", "load_movies",
+    "load_words", "save_embeddings",
     "drop_self", "hit_at_k", "mean_reciprocal_rank", "overlap", "rank_agreement", "recall_at_k",
     "BinaryIndex", "binary_threshold", "dequantize_int8", "hamming_distance", "int8_ranges", "nbytes_per_vector",
     "quantize_binary", "quantize_int8", "random_rotation", "rescore", "search_binary", "search_int8", "size_table",
