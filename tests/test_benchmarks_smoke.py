@@ -241,13 +241,17 @@ def _hamming_reference(queries: np.ndarray, codes: np.ndarray, k: int) -> tuple[
     return order, np.take_along_axis(distances, order, axis=1)
 
 
+@pytest.mark.parametrize("tiled", [False, True])
 @pytest.mark.parametrize("threaded", [False, True])
 @pytest.mark.parametrize("group", [4, 256])
-def test_binary_search_paths_match_the_reference(threaded, group, monkeypatch):
+def test_binary_search_paths_match_the_reference(threaded, group, tiled, monkeypatch):
     from vectorlab import _topk, quantize
 
     rng = np.random.default_rng(7)
     monkeypatch.setattr(_topk, "GROUP", group)
+    if tiled:  # tiles of 64 index columns, the last one partial, for single queries and batches alike
+        monkeypatch.setattr(quantize, "_TILE_BYTES", 1)
+        monkeypatch.setattr(quantize, "_MIN_TILE_COLUMNS", 64)
     if threaded:
         monkeypatch.setattr(quantize, "_THREADS", 2)
         monkeypatch.setattr(quantize, "_MIN_THREADED_COMPARISONS", 1)

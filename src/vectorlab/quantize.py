@@ -62,6 +62,10 @@ _CHUNK_BYTES = 32 * 2**20
 # query x code comparisons, worth starting them for: notebook-sized searches stay on one thread.
 _THREADS = os.cpu_count() or 1
 _MIN_THREADED_COMPARISONS = 4_000_000
+# Bytes of the XOR buffer per tile of a Hamming scan (see _hamming_block), and the fewest columns a tile
+# may have (narrower tiles cost more in numpy calls than they save in cache misses).
+_TILE_BYTES = 2 * 2**20
+_MIN_TILE_COLUMNS = 8192
 # Float matrices already proven finite, by id: (weak reference, data address, shape, strides); see
 # _as_float_matrix. Bounded: the oldest entry goes first.
 _FINITE_CHECKED: dict[int, tuple[Any, int, tuple, tuple]] = {}
@@ -196,17 +200,25 @@ def _hamming_block(query_words: np.ndarray, index_words_t: np.ndarray, n_bits: i
     buffers reused for every word rather than into new arrays.
     """
     acc_dtype = np.uint16 if n_bits <= np.iinfo(np.uint16).max else np.uint32
-    shape = (query_words.shape[0], index_words_t.shape[1])
-    xor = np.empty(shape, dtype=index_words_t.dtype)
-    counts = np.empty(shape, dtype=np.uint8)
-    acc = np.empty(shape, dtype=acc_dtype)
-    for word in range(index_words_t.shape[0]):
-        np.bitwise_xor(query_words[:, word, np.newaxis], index_words_t[word], out=xor)
-        np.bitwise_count(xor, out=counts)
-        if word == 0:
-            np.copyto(acc, counts)
-        else:
-            np.add(acc, counts, out=acc)
+    n_queries, n_index = query_words.shape[0], index_words_t.shape[1]
+    acc = np.empty((n_queries, n_index), dtype=acc_dtype)
+    # Tiles of index columns small enough that the XOR buffer stays in cache across the word loop: a
+    # batch reads it (n_words x 3) times, which from memory made batched scans memory-bound. A single
+    # query's buffer fits whole, and tiling it would only add numpy calls.
+    tile = min(n_index, max(_MIN_TILE_COLUMNS, _TILE_BYTES // (8 * max(n_queries, 1))))
+    xor = np.empty((n_queries, tile), dtype=index_words_t.dtype)
+    counts = np.empty((n_queries, tile), dtype=np.uint8)
+    for start in range(0, n_index, tile):  # tiles of the index: a few dozen at most, not a loop over vectors
+        stop = min(start + tile, n_index)
+        width = stop - start
+        tile_xor, tile_counts, tile_acc = xor[:, :width], counts[:, :width], acc[:, start:stop]
+        for word in range(index_words_t.shape[0]):
+            np.bitwise_xor(query_words[:, word, np.newaxis], index_words_t[word, start:stop], out=tile_xor)
+            np.bitwise_count(tile_xor, out=tile_counts)
+            if word == 0:
+                np.copyto(tile_acc, tile_counts)
+            else:
+                np.add(tile_acc, tile_counts, out=tile_acc)
     return acc
 
 
