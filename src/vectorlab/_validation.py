@@ -117,11 +117,10 @@ def check_positive_int(value: Any, name: str) -> int:
     return int(value)
 
 
-def check_k(k: Any, n: int, what: str = "vectors") -> int:
+def check_k(k: Any, n: int, what: str = "vectors available") -> int:
     """Check that ``k`` is a whole number with ``1 <= k <= n`` and return it as ``int``.
 
-    ``what`` names the ``n`` things; "available" follows it unless it already says where they are
-    (contains " in ", e.g. "vectors in the index").
+    ``what`` describes the ``n`` things, as the message should say it ("vectors in the index").
 
     >>> check_k(3, 10)
     3
@@ -129,15 +128,14 @@ def check_k(k: Any, n: int, what: str = "vectors") -> int:
     Traceback (most recent call last):
     ...
     ValueError: k=5 is larger than the 4 vectors in the index: use k <= 4
-    >>> check_k(5, 4, "candidates per query")
+    >>> check_k(5, 4, "candidates per query available")
     Traceback (most recent call last):
     ...
     ValueError: k=5 is larger than the 4 candidates per query available: use k <= 4
     """
     k = check_positive_int(k, "k")
     if k > n:
-        things = what if " in " in what else f"{what} available"
-        raise ValueError(f"k={k} is larger than the {n} {things}: use k <= {n}")
+        raise ValueError(f"k={k} is larger than the {n} {what}: use k <= {n}")
     return int(k)
 
 

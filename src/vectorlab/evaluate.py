@@ -72,7 +72,7 @@ def recall_at_k(approx_indices: Any, exact_indices: Any, k: int | None = None) -
             f"approx_indices has {approx.shape[0]} queries, exact_indices has {exact.shape[0]}: "
             "pass results for the same queries in the same order"
         )
-    k = exact.shape[1] if k is None else check_k(k, exact.shape[1], "exact results per query")
+    k = exact.shape[1] if k is None else check_k(k, exact.shape[1], "exact results per query available")
     if approx.shape[1] < k:
         raise ValueError(
             f"approx_indices has {approx.shape[1]} results per query, fewer than k={k}: "
@@ -109,7 +109,7 @@ def drop_self(ids: Any, k: int) -> np.ndarray:
             "the collection, e.g. exhaustive_search(vectors, vectors, k=k + 1)[0]"
         )
     rows = _as_id_rows(ids, "ids")
-    k = check_k(k, rows.shape[1], "results per query")
+    k = check_k(k, rows.shape[1], "results per query available")
     others = rows != np.arange(rows.shape[0])[:, np.newaxis]
     left = np.count_nonzero(others, axis=1)
     if (left < k).any():

@@ -701,7 +701,7 @@ def rescore(
     check_same_dims(queries, originals, "query", "original_vectors")
     candidates = _check_candidates(candidates, single, queries.shape[0], originals.shape[0])
     n_candidates = candidates.shape[1]
-    k = check_k(k, n_candidates, "candidates per query")
+    k = check_k(k, n_candidates, "candidates per query available")
 
     n_queries, dims = queries.shape
     chunk = _rows_per_chunk(4 * n_candidates * (dims + 2))
