@@ -164,3 +164,11 @@ def test_the_talks_four_queries_are_kept(queries):
     assert len(talk) == 4
     assert {"The Aristocats", "Oliver & Company", "That Darn Cat!"} <= set(
         queries.set_index("query").loc["a toddler-friendly movie about cats", "expected"])
+
+
+def test_readme_states_the_query_counts(queries):
+    """README's dataset row and category table give the counts of the file (they must move together)."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"| `data/movie_queries.csv` | {len(queries)} labelled search queries" in readme
+    for category, count in queries["category"].value_counts().items():
+        assert re.search(rf"^\| `{category}` \|.*\| {count} \|$", readme, flags=re.MULTILINE), category
