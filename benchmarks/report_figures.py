@@ -50,13 +50,14 @@ def machine(run: dict[str, Any], results: dict[str, dict[str, Any]]) -> dict[str
         "openblas_env": recorded.get("openblas_env"),
         "virtualised": NOT_RECORDED if virtualised is None else ("yes" if virtualised else "no"),
         "load_average": NOT_RECORDED if load is None else " / ".join(f"{value:.2f}" for value in load),
-        "same_everywhere": _same_machine(results),
+        "same_everywhere": _same_machine([recorded, *(result["environment"] for result in results.values())]),
     }
 
 
-def _same_machine(results: dict[str, dict[str, Any]]) -> bool:
+def _same_machine(environments: list[dict[str, Any]]) -> bool:
+    """Whether run.json and every question were measured on one machine (a later ``--only`` may differ)."""
     keys = ("cpu", "cpu_count", "memory_gib", "platform", "threads", "versions")
-    return len({repr([r["environment"].get(key) for key in keys]) for r in results.values()}) == 1
+    return len({repr([environment.get(key) for key in keys]) for environment in environments}) == 1
 
 
 def figures(results: dict[str, dict[str, Any]], run: dict[str, Any]) -> dict[str, Any]:

@@ -110,6 +110,7 @@ def test_the_machine_description_comes_from_run_json(saved, tmp_path):
     assert "(the CPU reports a hypervisor): no; load average (1 / 5 / 15 min) just before the run: " \
            "0.50 / 0.25 / 0.12" in page
     assert "predates its machine record" not in page and "not recorded" not in page
+    assert "Not every question was measured on this machine" in page  # the questions' CPU is not Test CPU 9000
     assert all((folder / name).stat().st_size > 1000 for name in ("hnsw_recall_qps.png", "overview_recall_qps.png"))
 
 
@@ -119,6 +120,7 @@ def test_without_a_machine_record_the_page_says_not_recorded(saved):
     environment = results["exhaustive"]["environment"]
     assert f"- CPU: {environment['cpu']}, {environment['cpu_count']} cores (physical cores: not recorded" in page
     assert "hypervisor): not recorded" in page and "predates its machine record" in page
+    assert "Not every question was measured on this machine" not in page
 
 
 def test_the_report_needs_every_question(saved):
