@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from vectorlab._validation import as_matrix, as_vector_or_matrix
+from vectorlab.errors import VectorlabError, redact
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -95,7 +96,7 @@ _RESERVED_COLUMNS = ("id", "key", "embedding")
 # --------------------------------------------------------------------------------------------------
 
 
-class VectorDBError(RuntimeError):
+class VectorDBError(VectorlabError, RuntimeError):
     """Base class of the errors raised by :mod:`vectorlab.vectordb`."""
 
 
@@ -117,22 +118,6 @@ class DimensionMismatchError(VectorDBError, ValueError):
 
 class TableNotFoundError(VectorDBError, LookupError):
     """The table (or its embedding column) does not exist."""
-
-
-_URL_PASSWORD = re.compile(r"(?i)(postgres(?:ql)?://[^:/@\s]*:)[^@\s]*@")
-_KEYWORD_PASSWORD = re.compile(r"(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)")
-
-
-def _redact(text: str, password: str | None = None) -> str:
-    """Remove a password from ``text`` (known, in a URL, or as ``password=...``).
-
-    >>> _redact("postgresql://bob:hunter22@db:5432/x and password=abc")
-    'postgresql://bob:***@db:5432/x and password=***'
-    """
-    if password:
-        text = text.replace(password, "***")
-    text = _URL_PASSWORD.sub(r"\1***@", text)
-    return _KEYWORD_PASSWORD.sub(r"\1***", text)
 
 
 def _first_line(error: BaseException) -> str:
@@ -351,13 +336,13 @@ def _open_connection(conninfo: str, source: str, connect_timeout: int) -> psycop
             kwargs["connect_timeout"] = connect_timeout
     except psycopg.ProgrammingError as error:
         raise DatabaseConnectionError(
-            f"{source} is not a valid PostgreSQL connection string ({_redact(_first_line(error), password)}). "
+            f"{source} is not a valid PostgreSQL connection string ({redact(_first_line(error), [password])}). "
             "Fix: use the form postgresql://USER:PASSWORD@HOST:PORT/DBNAME"
         ) from None
     try:
         return psycopg.connect(conninfo, **kwargs)
     except psycopg.OperationalError as error:
-        reason = _redact(_first_line(error), password)
+        reason = redact(_first_line(error), [password])
         if source == "the embedded server":
             fix = ("Fix: call vectordb.stop_embedded() and connect() again; if that fails, delete the .pgdata "
                    "folder in the project root (it is rebuilt on the next run)")
