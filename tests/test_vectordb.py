@@ -9,7 +9,6 @@ schema (the extension test, which creates a role and a database, runs on the emb
 
 from __future__ import annotations
 
-import json
 import os
 import socket
 import uuid
@@ -18,6 +17,7 @@ import numpy as np
 import pytest
 
 from vectorlab import vectordb
+from vectorlab.vectordb.connection import _ensure_vector_extension
 from vectorlab.evaluate import recall_at_k
 from vectorlab.search import exhaustive_search
 
@@ -54,8 +54,7 @@ def database():
         conn.close()
         if server is not None:
             server.stop()
-            others = json.loads((server.data_dir / ".handle_pids.json").read_text() or "[]")
-            if not others:  # nobody else uses it: PostgreSQL must have stopped
+            if not server.users():  # nobody else uses it: PostgreSQL must have stopped
                 assert not (server.data_dir / "postmaster.pid").exists(), "the embedded server is still running"
 
 
@@ -462,7 +461,7 @@ def test_extension_not_installed_on_the_server_message():
 
     with pytest.raises(vectordb.ExtensionMissingError,
                        match=r"the vector extension is not installed on this server .*Fix: install pgvector"):
-        vectordb._ensure_vector_extension(ServerWithoutPgvector())
+        _ensure_vector_extension(ServerWithoutPgvector())
 
 
 # --------------------------------------------------------------------------------------------------
