@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 
 from vectorlab import vectordb
-from vectorlab.vectordb.connection import _ensure_vector_extension
 from vectorlab.evaluate import recall_at_k
 from vectorlab.search import exhaustive_search
+from vectorlab.vectordb.connection import _ensure_vector_extension
 
 K = 10
 
@@ -519,7 +519,8 @@ def test_near_identical_63_byte_names_are_two_tables(conn, database):
     vectordb.load_table(conn, f"{schema}.{second}", ["a", "b", "c"], unit_vectors(3))
     assert vectordb.count_rows(conn, f"{schema}.{first}") == 2
     assert vectordb.count_rows(conn, f"{schema}.{second}") == 3
-    assert vectordb.create_hnsw_index(conn, f"{schema}.{first}") != vectordb.create_hnsw_index(conn, f"{schema}.{second}")
+    indexes = [vectordb.create_hnsw_index(conn, f"{schema}.{name}") for name in (first, second)]
+    assert indexes[0] != indexes[1]
     with pytest.raises(vectordb.IdentifierError, match="64 bytes long.*keeps only the first 63.*use a shorter name"):
         vectordb.load_table(conn, f"{schema}.{first}x", ["a"], unit_vectors(1))
     with pytest.raises(vectordb.IdentifierError, match="64 bytes long"):  # 32 characters, 2 bytes each
