@@ -31,6 +31,7 @@ from vectorlab.vectordb.errors import (
     ArgumentTypeError,
     DatabaseConnectionError,
     ExtensionMissingError,
+    InvalidArgumentError,
     WrongThreadError,
 )
 
@@ -283,8 +284,10 @@ def connect(database_url: str | None = None, *, data_dir: str | os.PathLike[str]
 
     if database_url is not None and not isinstance(database_url, str):
         raise ArgumentTypeError(f"database_url must be a string, got {type(database_url).__name__}")
-    if isinstance(connect_timeout, bool) or not isinstance(connect_timeout, int) or connect_timeout < 1:
-        raise ArgumentTypeError(f"connect_timeout must be a whole number of seconds >= 1, got {connect_timeout!r}")
+    if isinstance(connect_timeout, bool) or not isinstance(connect_timeout, int):
+        raise ArgumentTypeError(f"connect_timeout must be a whole number of seconds, got {connect_timeout!r}")
+    if connect_timeout < 1:
+        raise InvalidArgumentError(f"connect_timeout must be at least 1 second, got {connect_timeout}")
     if database_url:
         source = "the database_url argument"
     else:
