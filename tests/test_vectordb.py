@@ -736,3 +736,18 @@ def test_a_recycled_process_id_is_not_taken_for_its_old_process():
     assert _alive(_this_process())
     assert not _alive({"pid": os.getpid(), "started": 1.0})  # same id, another start time: another process
     assert not _alive({"pid": "junk"})
+
+
+@pytest.mark.parametrize("password", ["my secret pass", "p", "a b", "p@ss/w:rd"])
+def test_a_database_url_password_never_shows_and_the_message_stays_readable(monkeypatch, password):
+    port = closed_port()
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://alice:{password}@127.0.0.1:{port}/movies")
+    with pytest.raises(vectordb.DatabaseConnectionError) as caught:
+        vectordb.connect(connect_timeout=3)
+    message = str(caught.value)
+    assert "DATABASE_URL" in message and "Fix:" in message and "postgresql://USER:PASSWORD@HOST" in message
+    assert f":{password}@" not in message and "alice" not in message  # the URL itself is never quoted
+    if len(password) >= 8:
+        assert password not in message
+    else:  # short: hidden where it is the password, never eaten out of words ("***ort 1 failed" was the bug)
+        assert "***" not in message.replace('"***"', "")
