@@ -311,6 +311,7 @@ def server_info(conn: Any) -> dict[str, str]:
             "SELECT current_setting('server_version'), "
             "(SELECT extversion FROM pg_extension WHERE extname = 'vector'), current_database()"
         ).fetchone()
+    assert row is not None  # a SELECT without FROM returns one row
     return {"postgresql": row[0], "pgvector": row[1], "database": row[2]}
 
 

@@ -10,7 +10,7 @@ from vectorlab.vectordb.connection import transaction
 from vectorlab.vectordb.errors import InvalidArgumentError, TableNotFoundError
 from vectorlab.vectordb.identifiers import check_identifier, index_name, parse_table
 from vectorlab.vectordb.queries import OPERATORS, check_operator, check_quantization, check_whole
-from vectorlab.vectordb.tables import _column_type, require_table
+from vectorlab.vectordb.tables import _column_type, count_of, require_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,6 +38,7 @@ def _create_index(conn: Any, table: str, method: str, column: Any, operator: Any
         col = sql.Identifier(column)
         typmod = sql.SQL("({})").format(sql.Literal(dims)) if dims else sql.SQL("")
         suffix = OPERATORS[operator][1]
+        target: Any
         if quantization == "binary":
             target = sql.SQL("(binary_quantize({})::bit{})").format(col, typmod)
             opclass = kind = "bit_hamming_ops"
@@ -130,7 +131,7 @@ def relation_sizes(conn: psycopg.Connection[Any], table: str) -> pd.DataFrame:
     with transaction(conn) as cursor:
         schema, relname = require_table(cursor, parsed)
         regclass = sql.Identifier(schema, relname).as_string(cursor)
-        n = cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(schema, relname))).fetchone()[0]
+        n = count_of(cursor, sql.Identifier(schema, relname))
         rows = cursor.execute(
             "SELECT c.relname, 'table', pg_relation_size(c.oid), '', 0 FROM pg_class c "
             "WHERE c.oid = %(t)s::regclass "

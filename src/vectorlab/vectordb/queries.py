@@ -17,7 +17,7 @@ from vectorlab._validation import as_vector_or_matrix
 from vectorlab.vectordb.connection import transaction
 from vectorlab.vectordb.errors import ArgumentTypeError, DimensionMismatchError, InvalidArgumentError
 from vectorlab.vectordb.identifiers import TableName, check_identifier, parse_table
-from vectorlab.vectordb.tables import _column_type
+from vectorlab.vectordb.tables import _column_type, count_of
 
 if TYPE_CHECKING:
     import psycopg
@@ -174,9 +174,7 @@ def _check_queries(query: Any, options: _Options, dims: int | None) -> tuple[np.
 
 
 def _count_for_k(cursor: psycopg.Cursor[Any], options: _Options) -> None:
-    from psycopg import sql
-
-    rows = cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(options.table.identifier())).fetchone()[0]
+    rows = count_of(cursor, options.table.identifier())
     if options.k > rows:
         raise InvalidArgumentError(f"k={options.k} is larger than the {rows} rows in table {options.table}: "
                                    f"use k <= {rows}")

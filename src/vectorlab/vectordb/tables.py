@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import pandas as pd
     import psycopg
 
-__all__ = ["load_table", "count_rows", "column_type", "read_frame", "find_table", "require_table",
+__all__ = ["load_table", "count_rows", "count_of", "column_type", "read_frame", "find_table", "require_table",
            "MAX_DIMENSIONS", "RESERVED_COLUMNS"]
 
 RESERVED_COLUMNS = ("id", "key", "embedding")
@@ -62,15 +62,23 @@ def require_table(cursor: psycopg.Cursor[Any], table: TableName) -> tuple[str, s
     return found
 
 
+def count_of(cursor: psycopg.Cursor[Any], identifier: Any) -> int:
+    """``SELECT count(*)`` of a table given as a composed SQL identifier."""
+    from psycopg import sql
+
+    row = cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(identifier)).fetchone()
+    assert row is not None  # count(*) always returns one row
+    return int(row[0])
+
+
 def count_rows(conn: psycopg.Connection[Any], table: str) -> int | None:
     """Rows in ``table``, or None if there is no such table."""
-    from psycopg import sql
 
     name = parse_table(table)
     with transaction(conn) as cursor:
         if find_table(cursor, name) is None:
             return None
-        return int(cursor.execute(sql.SQL("SELECT count(*) FROM {}").format(name.identifier())).fetchone()[0])
+        return count_of(cursor, name.identifier())
 
 
 def column_type(conn: psycopg.Connection[Any], table: str, column: str = "embedding") -> tuple[str, int | None]:
@@ -107,7 +115,7 @@ def read_frame(conn: psycopg.Connection[Any], query: Any,
     if not isinstance(query, (str, sql.Composable)):
         raise ArgumentTypeError(f"query must be SQL text (a str), got {type(query).__name__}")
     with transaction(conn) as cursor:
-        cursor.execute(query, params)
+        cursor.execute(query, params)  # type: ignore[arg-type]  # a str or a psycopg.sql composition
         columns = [column.name for column in cursor.description or []]
         return pd.DataFrame(cursor.fetchall(), columns=columns)
 
