@@ -631,8 +631,8 @@ def openai_settings(api_host: str | None = None, *, env: Mapping[str, str] | Non
         if key_name is None:
             _need(env, "OPENAI_API_KEY", host, "create a key at https://platform.openai.com/api-keys and put "
                   "OPENAI_API_KEY=... in .env")
-        key = env[key_name]  # type: ignore[index]
-        return OpenAISettings(env.get("OPENAI_BASE_URL") or "https://api.openai.com/v1", key,
+        return OpenAISettings(env.get("OPENAI_BASE_URL") or "https://api.openai.com/v1",
+                              env[key_name],  # type: ignore[index]
                               env.get("OPENAI_EMBED_MODEL") or DEFAULT_MODELS["openai"], host)
     if host == "ollama":
         return OpenAISettings(env.get("OLLAMA_ENDPOINT") or "http://localhost:11434/v1",
@@ -642,6 +642,6 @@ def openai_settings(api_host: str | None = None, *, env: Mapping[str, str] | Non
                      "set it to your resource's endpoint, e.g. https://NAME.openai.azure.com")
     deployment = _need(env, "AZURE_OPENAI_EMBED_DEPLOYMENT", host,
                        "set it to the name of your embedding model's deployment")
-    key = env.get("AZURE_OPENAI_API_KEY") or env.get("AZURE_OPENAI_KEY")
+    azure_key = env.get("AZURE_OPENAI_API_KEY") or env.get("AZURE_OPENAI_KEY")
     return OpenAISettings(f"{endpoint.rstrip('/')}/openai/v1/",
-                          key or azure_token_provider or _azure_token_provider(), deployment, host)
+                          azure_key or azure_token_provider or _azure_token_provider(), deployment, host)
