@@ -36,7 +36,7 @@ def test_committed_notebook_is_clean(path):
     notebook = json.loads(text)
     code_cells = [cell for cell in notebook["cells"] if cell["cell_type"] == "code"]
     assert code_cells and all(cell.get("execution_count") for cell in code_cells), (
-        f"{path.name} has unexecuted cells: run `python tasks.py notebooks`")
+        f"{path.name} has unexecuted cells: run `python tasks.py notebooks --in-place`")
     outputs = json.dumps([cell.get("outputs", []) for cell in code_cells])
     for pattern in (r"/work/", r"/home/\w+", r"/Users/\w+", r"C:\\\\Users", r"ghp_[A-Za-z0-9]{20,}",
                     r"github_pat_\w{20,}", r"sk-[A-Za-z0-9]{20,}", r"Bearer [A-Za-z0-9]"):
