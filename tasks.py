@@ -116,9 +116,11 @@ def _pip_install(*arguments: str) -> None:
     collected = 0
 
     def heartbeat() -> None:  # pip is silent while it downloads a big wheel or unpacks many packages
-        while not done.wait(5):
+        nonlocal last
+        while not done.wait(1):
             if time.monotonic() - last >= 15:
                 _say(f"  ... still working ({time.monotonic() - started:.0f} s)")
+                last = time.monotonic()
 
     threading.Thread(target=heartbeat, daemon=True).start()
     assert process.stdout is not None
@@ -129,8 +131,10 @@ def _pip_install(*arguments: str) -> None:
         if text.startswith(("Collecting ", "Processing ")):  # from an index, or a local wheel
             collected += 1
             message = f"  collecting {collected}: {Path(text.split()[1]).name}"
-        elif text.startswith("Building wheel"):
-            message = f"  compiling {text.split()[3] if len(text.split()) > 3 else 'a package'} ..."
+        elif text.startswith("Building wheels for collected packages:"):
+            names = text.split(":", 1)[1].strip()
+            message = f"  building {names}" + (" (compiling hnswlib's C++: a minute or two)" if "hnswlib" in names
+                                                else "") + " ..."
         elif text.startswith("Installing collected packages"):
             count = text.count(",") + 1
             message = f"  installing {count} packages (unpacking: can take a minute) ..."
