@@ -107,6 +107,8 @@ def test_line_chart_keeps_values_and_names_everything():
     _assert_labelled(line)
     assert line.layout.title.text == "recall@10 by ef"  # no figure without a title
     assert viz.line_chart([1], {"a": [1]}, "x", "y", legend_title="index").layout.legend.title.text == "index"
+    assert line.data[0].mode == "lines+markers"
+    assert viz.line_chart(range(100), {"a": range(100)}, "x", "y").data[0].mode == "lines"
 
 
 def test_log_axis_labels_only_clean_values():

@@ -139,14 +139,15 @@ def _log_ticks(x: Sequence[float]) -> dict[str, object]:
 
 def line_chart(x: Sequence[float], series: Mapping[str, Sequence[float]], x_title: str, y_title: str,
                title: str = "", log_x: bool = False, legend_title: str = "series") -> go.Figure:
-    """Lines with markers, one per named series (recall curves and the like).
+    """Lines (with markers, up to 40 points), one per named series (recall curves and the like).
 
     On a log x axis (``log_x=True``) only the plotted x values, or the decades, are labelled.
     """
     x = list(x)
+    mode = "lines+markers" if len(x) <= 40 else "lines"  # hundreds of markers would hide the line
     figure = go.Figure()
     for name, ys in series.items():
-        figure.add_trace(go.Scatter(x=x, y=list(ys), mode="lines+markers", name=name))
+        figure.add_trace(go.Scatter(x=x, y=list(ys), mode=mode, name=name))
     figure.update_layout(xaxis_title=x_title, yaxis_title=y_title, showlegend=True)
     if log_x:
         figure.update_xaxes(type="log", minor_showgrid=False, **_log_ticks(x))
