@@ -1,6 +1,6 @@
-"""Every notebook (workshop, solutions, deep dives) runs top to bottom with no key, no network and no local
-model: only the shipped data and the committed cache (API_HOST=cache). A failing cell fails the test and
-names the cell."""
+"""Every notebook (workshop, solutions, deep dives) runs top to bottom with no key, no network and no torch:
+the default offline model (API_HOST=use) and an empty embeddings cache. A failing cell fails the test and
+names the cell. The committed outputs are checked too: clean, with a static image beside every figure."""
 
 from __future__ import annotations
 
@@ -24,8 +24,9 @@ def test_all_six_workshop_notebooks_exist():
 
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", PATHS, ids=[path.stem for path in PATHS])
-def test_notebook_runs_offline_from_the_committed_cache(path):
-    execute_notebook(path, write=False, env={**OFFLINE_ENV, "API_HOST": "cache"})
+def test_notebook_runs_offline_with_the_default_model(path, tmp_path):
+    assert OFFLINE_ENV["API_HOST"] == "use"
+    execute_notebook(path, write=False, env={**OFFLINE_ENV, "VECTORLAB_CACHE_DIR": str(tmp_path)})
 
 
 @pytest.mark.parametrize("path", PATHS, ids=[path.stem for path in PATHS])
