@@ -42,8 +42,12 @@ def row_norms(matrix: np.ndarray, pairwise: bool = False) -> npt.NDArray[np.floa
 
 
 def unit_rows(matrix: np.ndarray, norms: np.ndarray) -> npt.NDArray[np.float32]:
-    """Each row divided by its (nonzero, finite) norm, in float64 where float32 would under/overflow."""
+    """Each row divided by its (nonzero) norm; in float64 where float32 would under- or overflow.
+
+    float64 holds the square of any float32 value, so there the lengths are simply recomputed.
+    """
     if ((norms >= 1e-18) & (norms <= 1e18)).all():
         unit: npt.NDArray[np.float32] = (matrix / norms[:, np.newaxis]).astype(np.float32, copy=False)
         return unit
-    return (matrix.astype(np.float64) / norms[:, np.newaxis].astype(np.float64)).astype(np.float32)
+    wide = matrix.astype(np.float64)
+    return (wide / np.linalg.norm(wide, axis=1, keepdims=True)).astype(np.float32)

@@ -19,7 +19,6 @@ popcount, tiles, threads, blocked int8 products) lives in the private kernels ``
 
 from __future__ import annotations
 
-import math
 from typing import Any, Literal
 
 import numpy as np
@@ -28,6 +27,13 @@ import pandas as pd
 
 from vectorlab import _hamming, _scoring
 from vectorlab._finite_cache import as_checked_matrix
+from vectorlab._quantize_checks import (
+    check_candidates,
+    check_int8_codes,
+    check_ranges,
+    check_same_code_length,
+    threshold_for,
+)
 from vectorlab._validation import (
     as_matrix,
     as_vector_or_matrix,
@@ -39,7 +45,7 @@ from vectorlab._validation import (
     check_same_dims,
     describe,
 )
-from vectorlab.errors import InputTypeError, InvalidInputError, OutOfRangeError
+from vectorlab.errors import InputTypeError, InvalidInputError
 
 __all__ = [
     "PRECISIONS",
@@ -73,48 +79,10 @@ Results = tuple[np.ndarray, np.ndarray]
 # --------------------------------------------------------------------------------------------------
 
 
-def _check_ranges(ranges: Any, dims: int) -> tuple[np.ndarray, np.ndarray]:
-    """Validate int8 ranges of shape (2, dims); return (low, high) as float32 rows."""
-    array = None if isinstance(ranges, str | bytes) else np.asarray(ranges)
-    if array is None or array.dtype.kind not in "fiu":
-        raise InputTypeError(f"ranges must be a numeric array of shape (2, {dims}) from int8_ranges, got "
-                             f"{describe(ranges)}")
-    if array.shape != (2, dims):
-        raise InvalidInputError(
-            f"ranges must have shape (2, {dims}) (row 0 = min, row 1 = max per dimension), got shape "
-            f"{array.shape}: build them with int8_ranges(calibration) on vectors of the same dims"
-        )
-    with np.errstate(over="ignore", invalid="ignore"):
-        low, high = array.astype(np.float32)
-        span = high - low
-    if not (np.isfinite(low).all() and np.isfinite(high).all()):
-        raise InvalidInputError("ranges contain NaN or infinity: rebuild them with int8_ranges(calibration)")
-    if (low > high).any():
-        dim = int(np.argmax(low > high))
-        raise InvalidInputError(
-            f"ranges row 0 (min) exceeds row 1 (max) at dimension {dim} ({low[dim]} > {high[dim]}): "
-            "row 0 must hold the minimums, row 1 the maximums"
-        )
-    if not np.isfinite(span).all():
-        raise InvalidInputError("ranges span more than float32 can hold (max - min overflows): "
-                                "scale the vectors down")
-    return low, high
-
-
 def _bucket_width(low: np.ndarray, high: np.ndarray) -> np.ndarray:
     """Width of one of the 256 buckets per dimension (0 for a constant dimension)."""
     width: np.ndarray = ((high - low) / np.float32(256)).astype(np.float32)
     return width
-
-
-def _check_int8_codes(codes: Any, name: str) -> Int8Codes:
-    if not isinstance(codes, np.ndarray) or codes.dtype != np.int8:
-        raise InputTypeError(f"{name} must be an int8 array from quantize_int8, got {describe(codes)}")
-    if codes.size == 0:
-        raise InvalidInputError(f"{name} is empty: pass at least one code")
-    if codes.ndim not in (1, 2):
-        raise InvalidInputError(f"{name} must be one code (dims,) or a batch (n, dims), got {describe(codes)}")
-    return codes
 
 
 def int8_ranges(calibration: Any, per_dimension: bool = True) -> np.ndarray:
@@ -158,7 +126,7 @@ def quantize_int8(vectors: Any, ranges: Any) -> Int8Codes:
     array([[-128,   64,  127]], dtype=int8)
     """
     matrix, single = as_vector_or_matrix(vectors, "vectors")
-    low, high = _check_ranges(ranges, matrix.shape[1])
+    low, high = check_ranges(ranges, matrix.shape[1])
     width = _bucket_width(low, high)
     buckets = np.floor((np.clip(matrix, low, high) - low) / np.where(width > 0, width, np.float32(1)))
     codes = (np.clip(buckets, 0, 255) - 128).astype(np.int8)
@@ -175,8 +143,8 @@ def dequantize_int8(codes: Any, ranges: Any) -> np.ndarray:
     >>> dequantize_int8(np.array([-128, 5], dtype=np.int8), ranges)
     array([-0.99609375,  0.        ], dtype=float32)
     """
-    codes = _check_int8_codes(codes, "codes")
-    low, high = _check_ranges(ranges, codes.shape[-1])
+    codes = check_int8_codes(codes, "codes")
+    low, high = check_ranges(ranges, codes.shape[-1])
     return (low + (codes.astype(np.float32) + np.float32(128.5)) * _bucket_width(low, high)).astype(np.float32)
 
 
@@ -226,31 +194,6 @@ def random_rotation(dims: int, seed: int = 0) -> np.ndarray:
     return q.astype(np.float32)
 
 
-def _threshold_for(threshold: Any, matrix: np.ndarray) -> Any:
-    """The cut each value is compared with: a number, one value per dimension, or each row's mean."""
-    dims = matrix.shape[1]
-    if isinstance(threshold, str):
-        if threshold != "mean":
-            raise InvalidInputError(
-                f"threshold={threshold!r} is not understood: use a number, an array of shape ({dims},) "
-                "or the string 'mean' (each vector's own mean)"
-            )
-        return matrix.mean(axis=1, keepdims=True, dtype=np.float64).astype(np.float32)
-    if np.ndim(threshold) == 0:
-        if isinstance(threshold, bool) or not isinstance(threshold, int | float | np.integer | np.floating):
-            raise InputTypeError(f"threshold must be a number, an array or 'mean', got {describe(threshold)}")
-        if not math.isfinite(threshold):
-            raise InvalidInputError(f"threshold must be finite, got {threshold}")
-        return np.float32(threshold)
-    cut, single = as_vector_or_matrix(threshold, "threshold")
-    if not single or cut.shape[1] != dims:
-        raise InvalidInputError(
-            f"a threshold array must have one value per dimension, shape ({dims},), got shape "
-            f"{np.shape(threshold)}: use binary_threshold(calibration)"
-        )
-    return cut
-
-
 def quantize_binary(vectors: Any, threshold: Any = 0.0) -> Codes:
     """One bit per dimension, ``1`` where the value is strictly above the threshold, packed 8 per byte.
 
@@ -267,7 +210,7 @@ def quantize_binary(vectors: Any, threshold: Any = 0.0) -> Codes:
     array([[48]], dtype=uint8)
     """
     matrix, single = as_vector_or_matrix(vectors, "vectors")
-    codes = np.packbits(matrix > _threshold_for(threshold, matrix), axis=-1)
+    codes = np.packbits(matrix > threshold_for(threshold, matrix), axis=-1)
     return codes[0] if single else codes
 
 
@@ -290,14 +233,6 @@ def unpack_binary(codes: Any, dims: int) -> np.ndarray:
     return bits[0] if single else bits
 
 
-def _check_same_code_length(a: np.ndarray, b: np.ndarray, a_name: str, b_name: str) -> None:
-    if a.shape[-1] != b.shape[-1]:
-        raise InvalidInputError(
-            f"{a_name} has {a.shape[-1]} bytes per code, {b_name} has {b.shape[-1]}: both must come from "
-            "quantize_binary on vectors with the same number of dims"
-        )
-
-
 def hamming_distance(a: Any, b: Any) -> Any:
     """Number of differing bits between packed codes: ``popcount(a XOR b)``, summed over the bytes.
 
@@ -310,7 +245,7 @@ def hamming_distance(a: Any, b: Any) -> Any:
     a_single = isinstance(a, np.ndarray) and a.ndim == 1
     b_single = isinstance(b, np.ndarray) and b.ndim == 1
     a_matrix, b_matrix = check_packed(a, "a"), check_packed(b, "b")
-    _check_same_code_length(a_matrix, b_matrix, "a", "b")
+    check_same_code_length(a_matrix, b_matrix, "a", "b")
     distances = _hamming.hamming_matrix(a_matrix, b_matrix)  # the XOR + popcount, word-wise and chunked
     if a_single:
         return distances[0, 0] if b_single else distances[0]
@@ -333,7 +268,7 @@ def search_binary(query_codes: Any, index_codes: Any, k: int = 10) -> Results:
     single = isinstance(query_codes, np.ndarray) and query_codes.ndim == 1
     queries = check_packed(query_codes, "query_codes")
     index = check_packed(index_codes, "index_codes")
-    _check_same_code_length(queries, index, "query_codes", "index_codes")
+    check_same_code_length(queries, index, "query_codes", "index_codes")
     k = check_k(k, index.shape[0], "codes in the index")
     index_words = _hamming.scan_layout(_hamming.as_words(index), queries.shape[0])
     indices, distances = _hamming.search_words(_hamming.as_words(queries), index_words, 8 * index.shape[1], k)
@@ -370,52 +305,16 @@ def search_int8(query: Any, index_codes: Any, ranges: Any, k: int = 10, metric: 
     """
     metric = check_choice(metric, Metric, "metric")
     queries, single = as_vector_or_matrix(query, "query")
-    codes = _check_int8_codes(index_codes, "index_codes")
+    codes = check_int8_codes(index_codes, "index_codes")
     if codes.ndim != 2:
         raise InvalidInputError(f"index_codes must be a (n, dims) array, got {describe(codes)}")
     check_same_dims(queries, codes, "query", "index_codes")
-    low, high = _check_ranges(ranges, codes.shape[1])
+    low, high = check_ranges(ranges, codes.shape[1])
     k = check_k(k, codes.shape[0], "codes in the index")
     width = _bucket_width(low, high)
     offset = low + np.float32(128.5) * width  # the dequantized value of code 0; each step up adds width
     indices, scores = _scoring.int8_top_k(queries, codes, width, offset, k, cosine=metric == "cosine")
     return (indices[0], scores[0]) if single else (indices, scores)
-
-
-def _check_candidates(candidates: Any, single: bool, n_queries: int, n_rows: int) -> npt.NDArray[np.int64]:
-    """Validate candidate row numbers for :func:`rescore`; return them as a 2-D int64 array."""
-    array = np.asarray([]) if isinstance(candidates, str | bytes) else np.asarray(candidates)
-    if array.dtype.kind not in "iu":
-        hint = ": pass the indices the search returned, not its scores" if array.dtype.kind == "f" else ""
-        raise InputTypeError(f"candidates must be integer row numbers, got {describe(array)}{hint}")
-    if array.size == 0:
-        raise InvalidInputError("candidates is empty: pass at least one candidate index per query")
-    expected = "(c,)" if single else f"({n_queries}, c)"
-    if (single and array.ndim != 1) or (not single and (array.ndim != 2 or array.shape[0] != n_queries)):
-        raise InvalidInputError(
-            f"candidates must have shape {expected} for a query of this shape (one row of candidates "
-            f"per query), got shape {array.shape}"
-        )
-    if array.dtype.kind == "u" and array.max() > np.iinfo(np.int64).max:
-        raise OutOfRangeError(f"candidate {int(array.max())} is out of range for original_vectors with {n_rows} rows")
-    array = array.astype(np.int64, copy=False).reshape(-1, array.shape[-1])
-    bad = (array < 0) | (array >= n_rows)
-    if bad.any():
-        row, col = (int(i) for i in np.argwhere(bad)[0])
-        raise OutOfRangeError(
-            f"candidate {int(array[row, col])} (row {row}, position {col}) is out of range for "
-            f"original_vectors with {n_rows} rows: candidates must be row numbers 0..{n_rows - 1} "
-            "(faiss pads missing results with -1: ask for fewer candidates)"
-        )
-    ordered = np.sort(array, axis=1)
-    repeated = ordered[:, 1:] == ordered[:, :-1]
-    if repeated.any():
-        row, col = (int(i) for i in np.argwhere(repeated)[0])
-        raise InvalidInputError(
-            f"candidates repeat index {int(ordered[row, col])} in row {row}: each candidate must appear "
-            "once per query"
-        )
-    return array
 
 
 def rescore(query: Any, candidates: Any, original_vectors: Any, k: int = 10, metric: Metric = "dot") -> Results:
@@ -442,7 +341,7 @@ def rescore(query: Any, candidates: Any, original_vectors: Any, k: int = 10, met
     queries, single = as_vector_or_matrix(query, "query")
     originals = as_checked_matrix(original_vectors, "original_vectors")
     check_same_dims(queries, originals, "query", "original_vectors")
-    candidates = _check_candidates(candidates, single, queries.shape[0], originals.shape[0])
+    candidates = check_candidates(candidates, single, queries.shape[0], originals.shape[0])
     k = check_k(k, candidates.shape[1], "candidates per query available")
     indices, scores, finite = _scoring.rescore_top_k(queries, candidates, originals, k, metric == "cosine")
     if not finite:

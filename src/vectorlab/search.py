@@ -30,13 +30,9 @@ _ZERO_COSINE = "cosine similarity is undefined for a zero vector"
 
 
 def _nonzero_norms(matrix: np.ndarray, name: str, single: bool = False) -> np.ndarray:
-    """Lengths of the rows, refusing a zero vector (no direction) and one too long for float32."""
+    """Lengths of the rows (without overflow or underflow), refusing a zero vector: it has no direction."""
     norms = row_norms(matrix)
     check_nonzero(norms, name, single=single, problem=_ZERO_COSINE, fix="remove it or use metric='dot'")
-    if np.isinf(norms).any():
-        row = int(np.flatnonzero(np.isinf(norms))[0])
-        where = name if single else f"row {row} of {name}"
-        raise InvalidInputError(f"{where} is longer than float32 can hold (about 3.4e38): scale the vectors down")
     return norms
 
 

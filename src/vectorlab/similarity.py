@@ -81,9 +81,6 @@ def _unit_rows(matrix: np.ndarray, name: str, single: bool,
     """Each row scaled to length 1 without overflow or underflow; a zero vector is an error."""
     norms = row_norms(matrix, pairwise=True)  # as np.linalg.norm, with no overflow or underflow
     check_nonzero(norms, name, single=single, problem=problem, fix=fix)
-    if np.isinf(norms).any():  # longer than float32 can hold: scale in float64
-        wide = matrix.astype(np.float64)
-        return (wide / np.linalg.norm(wide, axis=1, keepdims=True)).astype(np.float32)
     return unit_rows(matrix, norms)
 
 
