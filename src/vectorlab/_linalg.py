@@ -50,4 +50,5 @@ def unit_rows(matrix: np.ndarray, norms: np.ndarray) -> npt.NDArray[np.float32]:
         unit: npt.NDArray[np.float32] = (matrix / norms[:, np.newaxis]).astype(np.float32, copy=False)
         return unit
     wide = matrix.astype(np.float64)
-    return (wide / np.linalg.norm(wide, axis=1, keepdims=True)).astype(np.float32)
+    unit = (wide / np.linalg.norm(wide, axis=1, keepdims=True)).astype(np.float32)
+    return unit

@@ -99,10 +99,10 @@ def check_k(k: Any, n: int, what: str = "vectors available") -> int:
     ...
     vectorlab.errors.InvalidInputError: k=5 is larger than the 4 vectors in the index: use k <= 4
     """
-    k = check_positive_int(k, "k")
-    if k > n:
-        raise InvalidInputError(f"k={k} is larger than the {n} {what}: use k <= {n}")
-    return k
+    checked = check_positive_int(k, "k")
+    if checked > n:
+        raise InvalidInputError(f"k={checked} is larger than the {n} {what}: use k <= {n}")
+    return checked
 
 
 def _physical_memory() -> int | None:

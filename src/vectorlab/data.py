@@ -116,7 +116,7 @@ class Embeddings:
     def index(self, key: str) -> int:
         """Row of ``key``; a missing key raises :class:`MissingKeyError` suggesting the closest keys."""
         try:
-            return self._positions[key]  # type: ignore[attr-defined]
+            return int(self._positions[key])  # type: ignore[attr-defined]
         except KeyError:
             close = difflib.get_close_matches(str(key), self.keys, n=3, cutoff=0.6)
             hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else "check the spelling"
@@ -126,7 +126,8 @@ class Embeddings:
 
     def vector(self, key: str) -> np.ndarray:
         """The vector of ``key`` (a view into :attr:`vectors`)."""
-        return self.vectors[self.index(key)]
+        vector: np.ndarray = self.vectors[self.index(key)]
+        return vector
 
     def subset(self, keys: Iterable[str]) -> Embeddings:
         """A new :class:`Embeddings` with only ``keys``, in that order."""

@@ -129,7 +129,7 @@ def quantize_int8(vectors: Any, ranges: Any) -> Int8Codes:
     low, high = check_ranges(ranges, matrix.shape[1])
     width = _bucket_width(low, high)
     buckets = np.floor((np.clip(matrix, low, high) - low) / np.where(width > 0, width, np.float32(1)))
-    codes = (np.clip(buckets, 0, 255) - 128).astype(np.int8)
+    codes: Int8Codes = (np.clip(buckets, 0, 255) - 128).astype(np.int8)
     return codes[0] if single else codes
 
 
@@ -145,7 +145,8 @@ def dequantize_int8(codes: Any, ranges: Any) -> np.ndarray:
     """
     codes = check_int8_codes(codes, "codes")
     low, high = check_ranges(ranges, codes.shape[-1])
-    return (low + (codes.astype(np.float32) + np.float32(128.5)) * _bucket_width(low, high)).astype(np.float32)
+    values: np.ndarray = low + (codes.astype(np.float32) + np.float32(128.5)) * _bucket_width(low, high)
+    return values.astype(np.float32)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -169,9 +170,8 @@ def binary_threshold(calibration: Any, statistic: Statistic = "mean") -> np.ndar
     """
     statistic = check_choice(statistic, Statistic, "statistic")
     matrix = as_matrix(calibration, "calibration")
-    if statistic == "median":
-        return np.median(matrix, axis=0).astype(np.float32)
-    return matrix.mean(axis=0, dtype=np.float64).astype(np.float32)
+    middle: np.ndarray = np.median(matrix, axis=0) if statistic == "median" else matrix.mean(axis=0, dtype=np.float64)
+    return middle.astype(np.float32)
 
 
 def random_rotation(dims: int, seed: int = 0) -> np.ndarray:
@@ -389,7 +389,7 @@ def size_table(n_vectors: int, dims: int) -> pd.DataFrame:
     dims = check_positive_int(dims, "dims")
     check_fits_in_memory(8 * dims, f"one vector of dims={dims}", "pass the vectors' number of dims")
     sample = np.random.default_rng(0).standard_normal((1, dims)).astype(np.float32)
-    encoded = {
+    encoded: dict[str, np.ndarray] = {
         "float64": sample.astype(np.float64),
         "float32": sample,
         "int8": quantize_int8(sample, int8_ranges(np.concatenate([sample, -sample]))),

@@ -30,10 +30,10 @@ __all__ = ["truncate", "fit_pca", "pca_reduce", "explained_variance"]
 
 def _check_dims(dims: Any, limit: int, why: str) -> int:
     """Return ``dims`` as ``int`` if it is a whole number in ``1..limit``; ``why`` explains the limit."""
-    dims = check_positive_int(dims, "dims")
-    if dims > limit:
-        raise InvalidInputError(f"dims={dims} is too large: {why}, so use dims <= {limit}")
-    return dims
+    checked = check_positive_int(dims, "dims")
+    if checked > limit:
+        raise InvalidInputError(f"dims={checked} is too large: {why}, so use dims <= {limit}")
+    return checked
 
 
 def _check_flag(value: Any, name: str) -> bool:

@@ -65,15 +65,12 @@ def _finite(values: np.ndarray, what: str) -> np.ndarray:
     return values
 
 
-def _shaped(scores: np.ndarray, a_single: bool, b_single: bool) -> Any:
+def _shaped(scores: np.ndarray, a_single: bool, b_single: bool) -> float | np.ndarray:
     """Drop the axis of each argument that was a single vector (a pair gives a plain ``float``)."""
     if a_single and b_single:
         return float(scores[0, 0])
-    if a_single:
-        return scores[0]
-    if b_single:
-        return scores[:, 0]
-    return scores
+    shaped: np.ndarray = scores[0] if a_single else scores[:, 0] if b_single else scores
+    return shaped
 
 
 def _unit_rows(matrix: np.ndarray, name: str, single: bool,
