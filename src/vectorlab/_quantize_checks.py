@@ -91,7 +91,11 @@ def check_same_code_length(a: np.ndarray, b: np.ndarray, a_name: str, b_name: st
 
 def check_candidates(candidates: Any, single: bool, n_queries: int, n_rows: int) -> npt.NDArray[np.int64]:
     """Validate candidate row numbers for :func:`rescore`; return them as a 2-D int64 array."""
-    array = np.asarray([]) if isinstance(candidates, str | bytes) else np.asarray(candidates)
+    if isinstance(candidates, str | bytes):
+        raise InputTypeError(f"candidates must be integer row numbers, got a {type(candidates).__name__}")
+    array = np.asarray(candidates)
+    if array.size == 0:
+        raise InvalidInputError("candidates is empty: pass at least one candidate index per query")
     if array.dtype.kind not in "iu":
         hint = ": pass the indices the search returned, not its scores" if array.dtype.kind == "f" else ""
         raise InputTypeError(f"candidates must be integer row numbers, got {describe(array)}{hint}")
