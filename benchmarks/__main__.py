@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from benchmarks import QUESTIONS, run_all
-from benchmarks.harness import RESULTS_DIR, Settings, settings_dict
+from benchmarks.harness import RESULTS_DIR, Settings, machine_description, settings_dict, thread_limits
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -57,13 +57,15 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     settings = settings_from(args)
+    with thread_limits(settings.threads):  # so the BLAS pools recorded show the run's thread count
+        machine = machine_description(settings.threads)
     started = time.perf_counter()
     run_all(settings, only=args.only)
     total = time.perf_counter() - started
     if args.only is None:
         (settings.results_dir / "run.json").write_text(json.dumps(
             {"seconds": round(total, 1), "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
-             "settings": settings_dict(settings)}, indent=1) + "\n")
+             "settings": settings_dict(settings), "machine": machine}, indent=1) + "\n")
     if not args.smoke and not args.no_report and settings.results_dir == RESULTS_DIR:
         from benchmarks.report import write_report
 

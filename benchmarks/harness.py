@@ -361,6 +361,43 @@ def environment(threads: int) -> dict[str, Any]:
     }
 
 
+def machine_description(threads: int) -> dict[str, Any]:
+    """What ``run.json`` records about the machine: :func:`environment` plus the physical cores, whether
+    the CPU reports a hypervisor, and the load average just before the run (other jobs on the machine)."""
+    flags = _cpuinfo_field("flags") or ""
+    return environment(threads) | {
+        "physical_cores": _physical_cores(),
+        "cpu_cache": _cpuinfo_field("cache size"),
+        "virtualised": None if not flags else "hypervisor" in flags.split(),
+        "load_average_before": [round(load, 2) for load in os.getloadavg()] if hasattr(os, "getloadavg") else None,
+    }
+
+
+def _cpuinfo_field(name: str) -> str | None:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.split(":", 1)[0].strip() == name:
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
+def _physical_cores() -> int | None:
+    """Distinct (socket, core) pairs in /proc/cpuinfo: ``os.cpu_count()`` counts hardware threads."""
+    try:
+        cores, socket = set(), "0"
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = (part.strip() for part in line.partition(":"))
+            if key == "physical id":
+                socket = value
+            elif key == "core id":
+                cores.add((socket, value))
+        return len(cores) or None
+    except OSError:
+        return None
+
+
 def _cpu_name() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():

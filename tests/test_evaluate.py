@@ -3,12 +3,23 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.stats import kendalltau
+from scipy.stats import bootstrap, kendalltau
 
-from vectorlab.evaluate import drop_self, hit_at_k, mean_reciprocal_rank, overlap, rank_agreement, recall_at_k
+from vectorlab.evaluate import (
+    bootstrap_ci,
+    drop_self,
+    first_hit_rank,
+    hit_at_k,
+    mean_reciprocal_rank,
+    overlap,
+    rank_agreement,
+    recall_at_k,
+    search_quality,
+)
 
 PROPERTY = settings(max_examples=60, deadline=None)
 
@@ -306,3 +317,181 @@ def test_hit_at_k_bad_k():
         hit_at_k(ranked, expected, k=3)
     with pytest.raises(TypeError, match="k must be a whole number, got None"):
         hit_at_k(ranked, expected, k=None)
+
+
+# --- missing keys (issue 13 item 6): an empty slot in a result list matches nothing ---------------------
+
+
+def test_missing_result_keys_never_match():
+    assert hit_at_k([["a"], [None]], [["z"], ["a"]], k=1) == 0.0
+    assert overlap([None, "a"], [math.nan, "b"]) == 0.0
+    assert overlap([None, "a"], [None, "a"]) == 0.5  # None does not match None either
+    assert overlap([None, None, "a"], ["a", math.nan, "b"]) == pytest.approx(1 / 3)  # repeated blanks are fine
+    np.testing.assert_array_equal(first_hit_rank([[None, math.nan, "a"], [pd.NA, "b"]], [["a"], ["b"]]), [3, 2])
+    assert rank_agreement(["a", None, "b"], [None, "b", "a"]) == -1.0
+
+
+def test_missing_expected_answers_are_refused():
+    with pytest.raises(ValueError, match=r"expected\[1\] contains a missing value \(nan\).* a blank cell"):
+        first_hit_rank([["a"], ["b"]], [["a"], ["b", math.nan]])
+    with pytest.raises(ValueError, match=r"expected\[0\] contains a missing value \(None\)"):
+        hit_at_k([[None]], [[None]], k=1)
+
+
+# --- first_hit_rank ------------------------------------------------------------------------------------
+
+
+def test_first_hit_rank_hand_computed():
+    ranked = [["cat", "dog", "fox"], ["car", "bus", "van"], ["red", "blue"]]
+    expected = [{"dog"}, {"van", "train"}, {"green"}]
+    ranks = first_hit_rank(ranked, expected)
+    np.testing.assert_array_equal(ranks, [2, 3, 0])
+    assert ranks.dtype == np.int64
+    np.testing.assert_array_equal(first_hit_rank(ranked, expected, k=2), [2, 0, 0])
+
+
+@PROPERTY
+@given(labelled_queries())
+def test_first_hit_rank_matches_reference(queries):
+    ranked, expected = queries
+    reference = [ref_first_rank(r, e, None) for r, e in zip(ranked, expected, strict=True)]
+    np.testing.assert_array_equal(first_hit_rank(ranked, expected), reference)
+
+
+# --- bootstrap_ci --------------------------------------------------------------------------------------
+
+
+def ref_bootstrap(values, statistic, n_resamples, confidence, seed):
+    """A plain loop over the same resamples (row i of the documented index matrix), then the quantiles."""
+    values = list(values)
+    rows = np.random.default_rng(seed).integers(0, len(values), size=(n_resamples, len(values)))
+    stats = sorted(float(statistic([values[j] for j in row])) for row in rows)
+    alpha = (1 - confidence) / 2
+    return float(statistic(values)), float(np.quantile(stats, alpha)), float(np.quantile(stats, 1 - alpha))
+
+
+def test_bootstrap_ci_hand_computed():
+    assert bootstrap_ci([1, 1, 1]) == (1.0, 1.0, 1.0)  # every resample of a constant is that constant
+    assert bootstrap_ci([0.25]) == (0.25, 0.25, 0.25)  # one query: nothing to resample
+    # Two values, one resample each of size 2 drawn with seed 0: the only possible means are 0, 0.5 and 1.
+    point, low, high = bootstrap_ci([0, 1], n_resamples=1000)
+    assert point == 0.5 and low == 0.0 and high == 1.0
+
+
+@PROPERTY
+@given(st.lists(st.sampled_from([0.0, 1.0, 0.5, 1 / 3, 0.25]), min_size=1, max_size=15),
+       st.integers(0, 2**32 - 1), st.sampled_from([0.5, 0.9, 0.95]), st.sampled_from([np.mean, np.median]))
+def test_bootstrap_ci_matches_plain_loop(values, seed, confidence, statistic):
+    result = bootstrap_ci(values, statistic=statistic, n_resamples=200, confidence=confidence, seed=seed)
+    assert result == pytest.approx(ref_bootstrap(values, statistic, 200, confidence, seed))
+
+
+def test_bootstrap_ci_agrees_with_scipy_percentile_interval():
+    values = np.random.default_rng(1).random(40) < 0.7
+    _, low, high = bootstrap_ci(values, n_resamples=20_000, seed=3)
+    peer = bootstrap((values.astype(float),), np.mean, n_resamples=20_000, method="percentile",
+                     confidence_level=0.95, rng=np.random.default_rng(4)).confidence_interval
+    # Two independent sets of 20,000 resamples: the bounds agree to within Monte Carlo noise (one query = 0.025).
+    assert low == pytest.approx(peer.low, abs=0.026) and high == pytest.approx(peer.high, abs=0.026)
+
+
+def test_bootstrap_ci_covers_the_true_rate_about_95_percent_of_the_time():
+    rng = np.random.default_rng(7)
+    true_rate, trials = 0.7, 400
+    covered = 0
+    for trial in range(trials):  # a test may loop over trials; the library never loops over resamples
+        _, low, high = bootstrap_ci(rng.random(60) < true_rate, n_resamples=2000, seed=trial)
+        covered += low <= true_rate <= high
+    # The percentile bootstrap is a little optimistic at n=60 (~93%); a 95% interval covering < 88% is broken.
+    assert 0.88 <= covered / trials <= 0.99
+
+
+def test_bootstrap_ci_is_seeded():
+    values = [1, 0, 1, 1, 0, 0, 1, 1, 1, 0]
+    assert bootstrap_ci(values, seed=5) == bootstrap_ci(values, seed=5)
+    assert bootstrap_ci(values, n_resamples=50, seed=5) != bootstrap_ci(values, n_resamples=50, seed=6)
+    point, low, high = bootstrap_ci(values, confidence=0.5)
+    _, wide_low, wide_high = bootstrap_ci(values, confidence=0.99)
+    assert wide_low <= low <= point <= high <= wide_high
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"values": []}, ValueError, "values is empty"),
+        ({"values": [[1, 0], [1, 1]]}, ValueError, r"values must be 1-D .* got shape \(2, 2\)"),
+        ({"values": [1, math.nan]}, ValueError, r"values\[1\] is NaN or infinite"),
+        ({"values": "101"}, TypeError, "values is a str: pass one number per query"),
+        ({"values": ["a", "b"]}, TypeError, "values must be one number per query"),
+        ({"values": [1, 0], "confidence": 95}, ValueError, "confidence must be a number between 0 and 1 .* got 95"),
+        ({"values": [1, 0], "confidence": 1.0}, ValueError, "confidence must be a number between 0 and 1"),
+        ({"values": [1, 0], "n_resamples": 0}, ValueError, "n_resamples must be at least 1, got 0"),
+        ({"values": [1, 0], "n_resamples": 2.5}, TypeError, "n_resamples must be a whole number"),
+        ({"values": [1, 0], "statistic": "mean"}, TypeError, "statistic must be a function such as np.mean"),
+        ({"values": [1, 0], "statistic": lambda x: sum(x)}, TypeError, "must accept axis= and reduce along it"),
+        ({"values": [1, 0], "statistic": lambda x, axis: x}, ValueError, r"statistic returned shape \(10000, 2\)"),
+    ],
+)
+def test_bootstrap_ci_bad_input(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        bootstrap_ci(**kwargs)
+
+
+# --- search_quality ------------------------------------------------------------------------------------
+
+
+def test_search_quality_hand_computed():
+    ranked = [["a", "b", "c"], ["d", "e", "f"], ["g", "h", "i"], ["j", "k", "l"]]
+    expected = [{"a"}, {"f"}, {"z"}, {"k", "j"}]
+    table = search_quality(ranked, expected, ["p", "p", "v", "p"], k=2, n_resamples=500)
+    assert list(table.columns) == ["category", "queries", "hit@2", "hit@2 low", "hit@2 high",
+                                   "MRR", "MRR low", "MRR high"]
+    assert table["category"].tolist() == ["p", "v", "all"]
+    assert table["queries"].tolist() == [3, 1, 4]
+    # ranks 1, 3, 0, 1: hit@2 = 1, 0, 0, 1; reciprocal ranks 1, 1/3, 0, 1
+    assert table["hit@2"].tolist() == pytest.approx([2 / 3, 0.0, 0.5])
+    assert table["MRR"].tolist() == pytest.approx([(1 + 1 / 3 + 1) / 3, 0.0, (1 + 1 / 3 + 1) / 4])
+    assert table.loc[1, ["hit@2 low", "hit@2 high", "MRR low", "MRR high"]].tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert (table["hit@2 low"] <= table["hit@2"]).all() and (table["hit@2"] <= table["hit@2 high"]).all()
+    assert (table["MRR low"] <= table["MRR"]).all() and (table["MRR"] <= table["MRR high"]).all()
+
+
+@PROPERTY
+@given(labelled_queries(), st.lists(st.sampled_from("xy"), min_size=6, max_size=6), st.integers(0, 99))
+def test_search_quality_matches_reference(queries, labels, seed):
+    ranked, expected = queries
+    ranked = [r + ["pad"] for r in ranked]  # every list has at least one result, so k=1 is valid
+    labels = labels[:len(ranked)]
+    table = search_quality(ranked, expected, labels, k=1, seed=seed, n_resamples=100).set_index("category")
+    for group in [*dict.fromkeys(labels), "all"]:
+        members = [i for i, label in enumerate(labels) if group in (label, "all")]
+        hits = [float(ref_first_rank(ranked[i], expected[i], 1) > 0) for i in members]
+        reciprocal = [1 / r if (r := ref_first_rank(ranked[i], expected[i], None)) else 0.0 for i in members]
+        row = table.loc[group]
+        assert row["queries"] == len(members)
+        assert tuple(row[["hit@1", "hit@1 low", "hit@1 high"]]) == pytest.approx(
+            ref_bootstrap(hits, np.mean, 100, 0.95, seed))
+        assert tuple(row[["MRR", "MRR low", "MRR high"]]) == pytest.approx(
+            ref_bootstrap(reciprocal, np.mean, 100, 0.95, seed))
+
+
+def test_search_quality_without_categories_has_one_row():
+    table = search_quality([["a", "b"], ["c", "d"]], ["b", "c"], k=1)
+    assert table["category"].tolist() == ["all"]
+    assert table["hit@1"].item() == 0.5 and table["MRR"].item() == 0.75
+
+
+@pytest.mark.parametrize(
+    ("categories", "k", "error", "message"),
+    [
+        (["x"], 1, ValueError, "categories has 1 labels for 2 queries"),
+        (["x", None], 1, ValueError, r"categories\[1\] is None: each label must be a non-empty string"),
+        (["x", "all"], 1, ValueError, "other than 'all'"),
+        ("xy", 1, TypeError, "categories must be one label per query"),
+        (["x", "y"], 3, ValueError, "k=3 is larger than the 2 results in the longest ranked list"),
+        (["x", "y"], 0, ValueError, "k must be at least 1, got 0"),
+    ],
+)
+def test_search_quality_bad_input(categories, k, error, message):
+    with pytest.raises(error, match=message):
+        search_quality([["a", "b"], ["c", "d"]], ["b", "c"], categories, k=k)

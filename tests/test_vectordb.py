@@ -20,6 +20,7 @@ import pytest
 from vectorlab import vectordb
 from vectorlab.evaluate import recall_at_k
 from vectorlab.search import exhaustive_search
+from vectorlab.vectordb.connection import _ensure_vector_extension
 
 K = 10
 
@@ -54,8 +55,7 @@ def database():
         conn.close()
         if server is not None:
             server.stop()
-            others = json.loads((server.data_dir / ".handle_pids.json").read_text() or "[]")
-            if not others:  # nobody else uses it: PostgreSQL must have stopped
+            if not server.users():  # nobody else uses it: PostgreSQL must have stopped
                 assert not (server.data_dir / "postmaster.pid").exists(), "the embedded server is still running"
 
 
@@ -462,7 +462,7 @@ def test_extension_not_installed_on_the_server_message():
 
     with pytest.raises(vectordb.ExtensionMissingError,
                        match=r"the vector extension is not installed on this server .*Fix: install pgvector"):
-        vectordb._ensure_vector_extension(ServerWithoutPgvector())
+        _ensure_vector_extension(ServerWithoutPgvector())
 
 
 # --------------------------------------------------------------------------------------------------
@@ -491,3 +491,263 @@ def test_embedded_server_never_shows_its_absolute_path(database):
     assert repr(server) == "EmbeddedServer(.pgdata/, running)"
     assert str(server.data_dir.parent) not in repr(server)
     assert repr(vectordb.EmbeddedServer(server.data_dir)) == "EmbeddedServer(.pgdata/, stopped)"
+
+
+# --------------------------------------------------------------------------------------------------
+# Names: one identifier rule, index names that never collide (issue 13, item 2)
+# --------------------------------------------------------------------------------------------------
+
+
+def test_long_table_names_keep_every_index_apart(conn, database):
+    table = f"{database[1]}.{'a_rather_long_table_name_' * 2}"  # 50 characters: the old names collided
+    vectordb.load_table(conn, table, [f"k{i}" for i in range(60)], unit_vectors(60))
+    built = [vectordb.create_hnsw_index(conn, table), vectordb.create_hnsw_index(conn, table, quantization="halfvec"),
+             vectordb.create_hnsw_index(conn, table, quantization="binary"),
+             vectordb.create_hnsw_index(conn, table, "<#>"), vectordb.create_ivfflat_index(conn, table, lists=2)]
+    assert len(set(built)) == 5 and all(len(name.encode()) <= 63 for name in built)
+    sizes = vectordb.relation_sizes(conn, table)
+    assert set(built) <= set(sizes["relation"])  # all five still exist: none replaced another
+    # The same index asked for again replaces itself (same name), as notebook 07 relies on.
+    assert vectordb.create_hnsw_index(conn, table, m=4, ef_construction=16) == built[0]
+    assert sorted(vectordb.drop_indexes(conn, table)) == sorted(built)
+
+
+def test_near_identical_63_byte_names_are_two_tables(conn, database):
+    schema = database[1]
+    first, second = "x" * 62 + "1", "x" * 62 + "2"
+    vectordb.load_table(conn, f"{schema}.{first}", ["a", "b"], unit_vectors(2))
+    vectordb.load_table(conn, f"{schema}.{second}", ["a", "b", "c"], unit_vectors(3))
+    assert vectordb.count_rows(conn, f"{schema}.{first}") == 2
+    assert vectordb.count_rows(conn, f"{schema}.{second}") == 3
+    indexes = [vectordb.create_hnsw_index(conn, f"{schema}.{name}") for name in (first, second)]
+    assert indexes[0] != indexes[1]
+    with pytest.raises(vectordb.IdentifierError, match="64 bytes long.*keeps only the first 63.*use a shorter name"):
+        vectordb.load_table(conn, f"{schema}.{first}x", ["a"], unit_vectors(1))
+    with pytest.raises(vectordb.IdentifierError, match="64 bytes long"):  # 32 characters, 2 bytes each
+        vectordb.load_table(conn, f"{schema}.{'é' * 32}", ["a"], unit_vectors(1))
+    assert vectordb.count_rows(conn, f"{schema}.{first}") == 2  # nothing replaced
+
+
+def test_a_nul_in_a_name_is_refused_and_overwrites_nothing(conn, database):
+    table = f"{database[1]}.a"
+    vectordb.load_table(conn, table, ["one", "two"], unit_vectors(2))
+    with pytest.raises(vectordb.IdentifierError, match=r"NUL character"):
+        vectordb.load_table(conn, table + "\x00b", ["x"], unit_vectors(1))
+    with pytest.raises(vectordb.IdentifierError, match=r"extra column name .* NUL"):
+        vectordb.load_table(conn, table, ["x"], unit_vectors(1), extra_columns={"y\x00": [1]})
+    assert vectordb.count_rows(conn, table) == 2
+
+
+def test_dotted_names_are_schema_qualified_and_a_missing_schema_is_named(conn, table):
+    with pytest.raises(vectordb.SchemaNotFoundError, match="no schema 'nosuchschema'.*CREATE SCHEMA"):
+        vectordb.load_table(conn, "nosuchschema.movies", ["a"], unit_vectors(1))
+    with pytest.raises(vectordb.IdentifierError, match="2 dots"):
+        vectordb.search(conn, "a.b.c", np.ones(16))
+    with pytest.raises(TypeError, match="keys must be a list of strings.*got str 'abc'"):
+        vectordb.load_table(conn, table, "abc", unit_vectors(3))
+    assert vectordb.count_rows(conn, table) is None
+
+
+# --------------------------------------------------------------------------------------------------
+# Zero, tiny and huge queries (item 7); k larger than the table
+# --------------------------------------------------------------------------------------------------
+
+
+def test_zero_query_is_an_error_and_tiny_or_huge_ones_rank_like_unit_ones(conn, table):
+    vectors = unit_vectors(50)
+    vectordb.load_table(conn, table, [f"k{i}" for i in range(50)], vectors)
+    with pytest.raises(vectordb.InvalidArgumentError, match="the query is a zero vector"):
+        vectordb.search(conn, table, np.zeros(16))
+    with pytest.raises(ValueError, match="query row 1 is a zero vector"):
+        vectordb.search_rescored(conn, table, np.vstack([vectors[0], np.zeros(16)]), k=2, candidates=8)
+    reference, _ = exhaustive_search(vectors[:3], vectors, k=5, metric="cosine")
+    for scale in (1e-23, 1.0, 1e20):
+        ids, distances = vectordb.search(conn, table, vectors[:3] * scale, k=5, exact=True)
+        assert (ids == reference).all() and np.isfinite(distances).all()
+    with pytest.raises(vectordb.InvalidArgumentError, match="k=51 is larger than the 50 rows"):
+        vectordb.search(conn, table, vectors[0], k=51)
+
+
+# --------------------------------------------------------------------------------------------------
+# Threads: one connection per thread, enforced (item 4)
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def url(database):
+    return os.environ.get("VECTORLAB_TEST_DATABASE_URL") or database[2].url
+
+
+def run_in_thread(function):
+    import threading
+
+    outcome = {}
+
+    def target():
+        try:
+            outcome["value"] = function()
+        except BaseException as error:  # noqa: BLE001 - handed back to the test
+            outcome["error"] = error
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    return outcome
+
+
+def test_a_connection_used_from_another_thread_is_a_clear_error(conn, table):
+    vectordb.load_table(conn, table, ["a", "b"], unit_vectors(2))
+    for use in (lambda: vectordb.search(conn, table, np.ones(16), k=1), lambda: conn.execute("SELECT 1"),
+                lambda: conn.cursor(), lambda: conn.transaction()):
+        error = run_in_thread(use)["error"]
+        assert isinstance(error, vectordb.WrongThreadError)
+        assert "one connection per thread" in str(error) and "vectordb.connect()" in str(error)
+    assert conn.info.transaction_status.name == "IDLE"
+    assert vectordb.search(conn, table, np.ones(16), k=1)[0].shape == (1,)  # still fine in its own thread
+
+
+def test_threads_with_their_own_connections_get_exact_results(conn, table, url):
+    from concurrent.futures import ThreadPoolExecutor
+
+    vectors = unit_vectors(2000, seed=3)
+    vectordb.load_table(conn, table, [f"k{i}" for i in range(2000)], vectors)
+    vectordb.create_ivfflat_index(conn, table, lists=40)  # probes=1 visits 1 list of 40: approximate
+    queries = unit_vectors(12, seed=4)
+    reference, _ = exhaustive_search(queries, vectors, k=10, metric="cosine")
+
+    def worker(_):
+        with vectordb.connect(url) as own:
+            exact_runs, approximate_runs = [], []
+            for _ in range(5):
+                exact_runs.append(vectordb.search(own, table, queries, k=10, exact=True)[0])
+                approximate_runs.append(vectordb.search(own, table, queries, k=10, exact=False, probes=1)[0])
+            return exact_runs, approximate_runs, own.info.transaction_status.name
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(worker, range(4)))
+    for exact_runs, approximate_runs, status in results:
+        assert all((ids == reference).all() for ids in exact_runs)  # 20 exact runs per thread: all exact
+        assert not all((ids == reference).all() for ids in approximate_runs)  # the index really is approximate
+        assert status == "IDLE"
+
+
+def test_a_plain_psycopg_connection_is_left_as_it_was_found(url, table, conn):
+    import psycopg
+    from pgvector.psycopg import register_vector
+
+    vectordb.load_table(conn, table, ["a", "b", "c"], unit_vectors(3))
+    with psycopg.connect(url) as plain:  # autocommit off: psycopg's default
+        register_vector(plain)
+        assert vectordb.search(plain, table, unit_vectors(1)[0], k=2)[0].shape == (2,)
+        assert plain.info.transaction_status.name == "IDLE"  # committed, not left open
+        with pytest.raises(vectordb.DimensionMismatchError):
+            vectordb.search(plain, table, np.ones(3), k=2)
+        assert plain.info.transaction_status.name == "IDLE"  # rolled back, not left open
+        with plain.transaction():  # inside the caller's own transaction: a savepoint, the transaction stays theirs
+            vectordb.count_rows(plain, table)
+            assert plain.info.transaction_status.name == "INTRANS"
+        assert isinstance(run_in_thread(lambda: vectordb.count_rows(plain, table))["error"],
+                          vectordb.WrongThreadError)
+
+
+# --------------------------------------------------------------------------------------------------
+# Lifecycle: kill -9 and normal exits, with real processes (item 8)
+# --------------------------------------------------------------------------------------------------
+
+USER_SCRIPT = """
+import json, sys, time
+from vectorlab import vectordb
+server = vectordb.EmbeddedServer(sys.argv[1]).start()
+with vectordb.connect(server.url) as conn:
+    conn.execute("SELECT 1")
+print(json.dumps(server.users()), flush=True)
+if sys.argv[2] == "hang":
+    time.sleep(600)
+"""
+
+
+def postgres_running(data_dir):
+    import psutil
+
+    pid_file = data_dir / "postmaster.pid"
+    if not pid_file.exists():
+        return False
+    try:
+        return psutil.Process(int(pid_file.read_text().split()[0])).status() != psutil.STATUS_ZOMBIE
+    except (psutil.Error, ValueError, IndexError):
+        return False
+
+
+def user_process(data_dir, mode):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "PYTHONPATH": str(Path(vectordb.__file__).parents[2])}
+    return subprocess.Popen([sys.executable, "-c", USER_SCRIPT, str(data_dir), mode], env=env,
+                            stdout=subprocess.PIPE, text=True)
+
+
+@pytest.fixture(scope="module")
+def scratch_data_dir():
+    """A data folder of its own (not pytest's tmp_path: as root, PostgreSQL runs as 'pgserver', and pytest
+    resets /tmp/pytest-of-root to 0700). Stopped and deleted at the end."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    parent = Path(tempfile.mkdtemp(prefix="vectorlab-lifecycle-"))
+    data_dir = parent / "pgdata"
+    yield data_dir
+    if postgres_running(data_dir):
+        vectordb.EmbeddedServer(data_dir).start().stop()
+    shutil.rmtree(parent, ignore_errors=True)
+
+
+def test_a_killed_user_is_recognised_and_the_next_one_stops_the_server(scratch_data_dir):
+    import signal
+
+    killed = user_process(scratch_data_dir, "hang")
+    assert json.loads(killed.stdout.readline()) == [killed.pid]
+    os.kill(killed.pid, signal.SIGKILL)
+    killed.wait()
+    assert postgres_running(scratch_data_dir)  # kill -9: nothing could stop it...
+    handle_file = json.loads((scratch_data_dir / ".vectorlab-users.json").read_text())
+    assert [entry["pid"] for entry in handle_file] == [killed.pid]  # ...and the dead process is still listed
+    following = user_process(scratch_data_dir, "exit")
+    assert json.loads(following.stdout.readline()) == [following.pid]  # the stale entry was recognised
+    assert following.wait() == 0
+    assert not postgres_running(scratch_data_dir)  # the last live user stopped it on a normal exit
+
+
+def test_a_normal_exit_leaves_the_server_to_its_other_live_users(scratch_data_dir):
+    with vectordb.EmbeddedServer(scratch_data_dir) as server, vectordb.connect(server.url) as mine:
+        other = user_process(scratch_data_dir, "exit")
+        assert sorted(json.loads(other.stdout.readline())) == sorted([os.getpid(), other.pid])
+        assert other.wait() == 0
+        assert postgres_running(scratch_data_dir) and server.users() == [os.getpid()]
+        assert mine.execute("SELECT 1").fetchone() == (1,)  # still served
+    assert not postgres_running(scratch_data_dir)  # this process was the last user
+
+
+def test_a_recycled_process_id_is_not_taken_for_its_old_process():
+    from vectorlab.vectordb.server import _alive, _this_process
+
+    assert _alive(_this_process())
+    assert not _alive({"pid": os.getpid(), "started": 1.0})  # same id, another start time: another process
+    assert not _alive({"pid": "junk"})
+
+
+@pytest.mark.parametrize("password", ["my secret pass", "p", "a b", "p@ss/w:rd"])
+def test_a_database_url_password_never_shows_and_the_message_stays_readable(monkeypatch, password):
+    port = closed_port()
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://alice:{password}@127.0.0.1:{port}/movies")
+    with pytest.raises(vectordb.DatabaseConnectionError) as caught:
+        vectordb.connect(connect_timeout=3)
+    message = str(caught.value)
+    assert "DATABASE_URL" in message and "Fix:" in message and "postgresql://USER:PASSWORD@HOST" in message
+    assert f":{password}@" not in message and "alice" not in message  # the URL itself is never quoted
+    if len(password) >= 8:
+        assert password not in message
+    else:  # short: hidden where it is the password, never eaten out of words ("***ort 1 failed" was the bug)
+        assert "***" not in message.replace('"***"', "")

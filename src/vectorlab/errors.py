@@ -1,19 +1,24 @@
-"""The errors the embedding client raises, in one small hierarchy so notebooks and tests can catch them.
+"""vectorlab's errors, in one hierarchy, and :func:`redact`, the one function that keeps secrets out of text.
 
 ::
 
-    EmbeddingError
-    ├── ConfigurationError (also ValueError)   API_HOST or a provider variable is missing or wrong
-    ├── InputError (also ValueError)           a text can't be embedded; ``index`` says which one
-    ├── CacheMissError (also LookupError)      nothing can compute a text that is not in the cache
-    └── ProviderError                          the provider failed; ``status``, ``provider``, ``model``
-        ├── AuthenticationError                401/403: ``key_variable`` names the variable the key is
-        │                                      read from (also when it is not set)
-        ├── ModelNotFoundError                 404: the model or deployment name is wrong
-        └── BadResponseError                   the answer was unreadable or had the wrong count/dims
+    VectorlabError                             every error vectorlab raises on purpose
+    ├── EmbeddingError                         the embedding client
+    │   ├── ConfigurationError (also ValueError)   API_HOST or a provider variable is missing or wrong
+    │   ├── InputError (also ValueError)           a text can't be embedded; ``index`` says which one
+    │   ├── CacheMissError (also LookupError)      nothing can compute a text that is not in the cache
+    │   └── ProviderError                          the provider failed; ``status``, ``provider``, ``model``
+    │       ├── AuthenticationError                401/403: ``key_variable`` names the variable the key is
+    │       │                                      read from (also when it is not set)
+    │       ├── ModelNotFoundError                 404: the model or deployment name is wrong
+    │       └── BadResponseError                   the answer was unreadable or had the wrong count/dims
+    └── VectorDBError (vectorlab.vectordb)     the database helpers; see :mod:`vectorlab.vectordb.errors`
 
-Messages never contain a key or a token: everything that comes back from a server goes through
-:func:`redact` first.
+Typed errors also subclass the builtin they refine (``ValueError``, ``TypeError``, ``LookupError``), so
+``except ValueError`` keeps working.
+
+Messages never contain a password, key or token: every message, log line and banner that may hold text
+from a URL, a server or the environment goes through :func:`redact` first.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import re
 from collections.abc import Iterable
 
 __all__ = [
+    "VectorlabError",
     "EmbeddingError",
     "ConfigurationError",
     "InputError",
@@ -35,7 +41,11 @@ __all__ = [
 ]
 
 
-class EmbeddingError(Exception):
+class VectorlabError(Exception):
+    """Root of every error vectorlab raises on purpose: ``except VectorlabError`` catches them all."""
+
+
+class EmbeddingError(VectorlabError):
     """Base class of every error raised by the embedding client."""
 
 
@@ -104,21 +114,73 @@ _TOKEN_PATTERNS = [
     re.compile(r"\beyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]*"),  # JWTs (Entra tokens)
 ]
 
+#: Secrets at least this long are hidden wherever they appear; shorter ones only where they stand as a
+#: whole token (a one-letter password must not turn every "p" of a message into ``***``).
+MIN_ANYWHERE_SECRET = 8
+
+# What may stand next to a whole token: text edges, whitespace, quotes, brackets and URL punctuation.
+_EDGE = r"""\s"'`()\[\]{}<>,;:/@?&=#"""
+
+# scheme://user:password@  (the password up to the @ that ends the userinfo; no spaces, no '/').
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.\-]*://[^\s/@:?#]*:)[^\s/@?#]+@")
+
+# ?api_key=...  &token=...  ;sig=...  (URL query parameters and libpq-style keyword settings).
+_SECRET_NAMES = (r"api[_\-]?key|apikey|key|token|access[_\-]?token|refresh[_\-]?token|id[_\-]?token|"
+                 r"client[_\-]?secret|secret|password|passwd|pwd|sig|signature|auth|authorization|"
+                 r"code|session|x-api-key|subscription[_\-]?key")
+_SECRET_PARAMETER = re.compile(rf"(?i)([?&;]\s*(?:{_SECRET_NAMES})=)[^&#\s\"'<>]*")
+# password=... as a keyword setting (libpq conninfo "host=db password='a b'"), quoted or not.
+_PASSWORD_KEYWORD = re.compile(r"(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s'\"&;]+)")
+
+
+def _whole_token(secret: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![^{_EDGE}]){re.escape(secret)}(?![^{_EDGE}])")
+
 
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
-    """Replace every known secret, and anything shaped like a key or token, with ``***``.
+    """``text`` with every password, key and token replaced by ``***``; the rest left exactly as it was.
 
+    What is hidden, in this order:
+
+    1. each of ``secrets`` (None and blank ones are skipped) and its URL-encoded form: everywhere when it
+       has at least :data:`MIN_ANYWHERE_SECRET` characters (and, from 12 characters, its first 8 and
+       last 6 characters too, as servers echo keys partly masked); a shorter one only where it stands as
+       a whole token, between text edges, whitespace, quotes, brackets or URL punctuation
+       (``:/@?&=#,;``). So a one-character password ``p`` hides ``postgresql://bob:p@db`` but leaves
+       "port 5432 failed" alone;
+    2. the password in any URL's userinfo (``scheme://user:PASSWORD@host``), whatever the scheme;
+    3. secret-looking URL query parameters and keyword settings (``api_key``, ``key``, ``token``,
+       ``access_token``, ``password``, ``sig``, ``secret``, ``client_secret``, ``code``, ...) and a
+       libpq ``password=...`` setting;
+    4. anything shaped like a bearer token, an OpenAI key, a GitHub token or a JWT.
+
+    >>> redact("postgresql://bob:hunter22@db:5432/x failed")
+    'postgresql://bob:***@db:5432/x failed'
+    >>> redact("GET https://api.example.com/v1?api_key=abc123&model=m")
+    'GET https://api.example.com/v1?api_key=***&model=m'
+    >>> redact("connection to server at port 5432 failed for postgresql://u:p@h/d", ["p"])
+    'connection to server at port 5432 failed for postgresql://u:***@h/d'
     >>> redact("Incorrect API key provided: abc123secret", ["abc123secret"])
     'Incorrect API key provided: ***'
-    >>> redact("Authorization: Bearer ghp_0123456789abcdefghij")
-    'Authorization: ***'
     """
+    from urllib.parse import quote, quote_plus
+
+    text = str(text)
     for secret in secrets:
-        if secret and len(secret) >= 4:
-            text = text.replace(secret, "***")
-            # Servers often echo a key partly masked: hide its first and last characters too.
-            if len(secret) >= 12:
-                text = text.replace(secret[:8], "***").replace(secret[-6:], "***")
+        if not secret or not str(secret).strip() or not str(secret).strip("*"):
+            continue
+        secret = str(secret)
+        for form in dict.fromkeys((secret, quote(secret, safe=""), quote_plus(secret))):
+            if len(form) >= MIN_ANYWHERE_SECRET:
+                text = text.replace(form, "***")
+            else:
+                text = _whole_token(form).sub("***", text)
+        # Servers often echo a key partly masked: hide its first and last characters too.
+        if len(secret) >= 12:
+            text = text.replace(secret[:8], "***").replace(secret[-6:], "***")
+    text = _URL_USERINFO.sub(r"\1***@", text)
+    text = _SECRET_PARAMETER.sub(r"\1***", text)
+    text = _PASSWORD_KEYWORD.sub(r"\1***", text)
     for pattern in _TOKEN_PATTERNS:
         text = pattern.sub("***", text)
     return text

@@ -1,0 +1,317 @@
+"""Connecting: ``DATABASE_URL`` or the embedded server, clear messages without the password, one thread each.
+
+The threading rule: **a connection belongs to the thread that opened it.** psycopg serialises the
+messages of a shared connection, but not the transactions: four threads on one connection nest each
+other's transactions (``OutOfOrderTransactionNesting``), one thread's ``SET LOCAL enable_indexscan = off``
+(``exact=True``) leaks into another's query, and the connection can be left inside a transaction. So a
+connection from :func:`connect` raises :class:`WrongThreadError` when another thread uses it (its
+``execute``, ``cursor``, ``transaction``, ``commit``, ``rollback``, and every function of this package);
+open one connection per thread with :func:`connect` instead (cheap: a Unix socket for the embedded
+server). A plain psycopg connection passed to this package is bound to the first thread that uses it.
+
+Every function of this package runs its statements inside ``conn.transaction()``: on an autocommit
+connection that is one transaction, committed or rolled back before the function returns; inside a
+transaction of your own it is a savepoint. Either way the connection is never left in a transaction
+it was not in before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import weakref
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+
+from vectorlab.errors import redact
+from vectorlab.vectordb.errors import (
+    ArgumentTypeError,
+    DatabaseConnectionError,
+    ExtensionMissingError,
+    InvalidArgumentError,
+    WrongThreadError,
+)
+
+__all__ = ["connect", "configured_database_url", "server_info", "Connection", "checked", "transaction"]
+
+
+def first_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
+def _wrong_thread(owner: int) -> WrongThreadError:
+    return WrongThreadError(
+        f"this database connection was opened in thread {owner} and is used from thread "
+        f"{threading.get_ident()} ({threading.current_thread().name}): a connection serves one thread (shared, "
+        "transactions and settings such as exact=True mix between threads). Fix: open one connection per "
+        "thread with vectordb.connect()"
+    )
+
+
+class _ThreadBoundCursor(psycopg.Cursor[Any]):
+    """A cursor that refuses to run statements from another thread than its connection's."""
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        self.connection._check_thread()  # type: ignore[attr-defined]
+        return super().execute(*args, **kwargs)
+
+    def executemany(self, *args: Any, **kwargs: Any) -> None:
+        self.connection._check_thread()  # type: ignore[attr-defined]
+        return super().executemany(*args, **kwargs)
+
+    def copy(self, *args: Any, **kwargs: Any) -> Any:
+        self.connection._check_thread()  # type: ignore[attr-defined]
+        return super().copy(*args, **kwargs)
+
+    def stream(self, *args: Any, **kwargs: Any) -> Any:
+        self.connection._check_thread()  # type: ignore[attr-defined]
+        return super().stream(*args, **kwargs)
+
+
+class Connection(psycopg.Connection[Any]):
+    """A psycopg connection bound to the thread that opened it (see the module's threading rule).
+
+    Everything else is psycopg's :class:`psycopg.Connection`; ``close()`` works from any thread.
+    """
+
+    owner_thread: int | None = None
+
+    def _check_thread(self) -> None:
+        if self.owner_thread is not None and threading.get_ident() != self.owner_thread:
+            raise _wrong_thread(self.owner_thread)
+
+    def cursor(self, *args: Any, **kwargs: Any) -> Any:
+        self._check_thread()
+        return super().cursor(*args, **kwargs)
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        self._check_thread()
+        return super().execute(*args, **kwargs)
+
+    def transaction(self, *args: Any, **kwargs: Any) -> Any:
+        self._check_thread()
+        return super().transaction(*args, **kwargs)
+
+    def pipeline(self) -> Any:
+        self._check_thread()
+        return super().pipeline()
+
+    def commit(self) -> None:
+        self._check_thread()
+        super().commit()
+
+    def rollback(self) -> None:
+        self._check_thread()
+        super().rollback()
+
+
+# Plain psycopg connections handed to this package: the thread that first used each one.
+_FOREIGN_OWNERS: weakref.WeakKeyDictionary[psycopg.Connection[Any], int] = weakref.WeakKeyDictionary()
+_FOREIGN_LOCK = threading.Lock()
+
+
+def checked(conn: Any) -> psycopg.Connection[Any]:
+    """Check that ``conn`` is an open psycopg connection, used from its own thread, not in a failed
+    transaction; return it."""
+    if not isinstance(conn, psycopg.Connection):
+        raise ArgumentTypeError(f"conn must be a connection from vectordb.connect(), got {type(conn).__name__}")
+    if isinstance(conn, Connection):
+        conn._check_thread()
+    else:
+        with _FOREIGN_LOCK:
+            owner = _FOREIGN_OWNERS.setdefault(conn, threading.get_ident())
+        if owner != threading.get_ident():
+            raise _wrong_thread(owner)
+    if conn.closed:
+        raise DatabaseConnectionError("the connection is closed: open a new one with vectordb.connect()")
+    if conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
+        raise DatabaseConnectionError("a statement failed inside your open transaction on this connection, so "
+                                      "PostgreSQL ignores everything until it ends: call conn.rollback() first")
+    return conn
+
+
+@contextlib.contextmanager
+def transaction(conn: Any) -> Iterator[psycopg.Cursor[Any]]:
+    """A cursor inside ``conn.transaction()`` after :func:`checked`: committed or rolled back on exit."""
+    conn = checked(conn)
+    with conn.transaction(), conn.cursor() as cursor:
+        yield cursor
+
+
+# --------------------------------------------------------------------------------------------------
+# Opening
+# --------------------------------------------------------------------------------------------------
+
+
+def _url_password(conninfo: str) -> str | None:
+    """The password of a ``scheme://user:password@host`` URL, read leniently (unencoded spaces, ``@``, ``/``)
+    so that it can be hidden even when libpq can't parse the URL."""
+    scheme, found, rest = conninfo.strip().partition("://")
+    if not found or "@" not in rest:
+        return None
+    userinfo = rest.rsplit("@", 1)[0]
+    return userinfo.split(":", 1)[1] if ":" in userinfo else None
+
+
+def _describe_target(conninfo: str) -> tuple[str, list[str]]:
+    """A printable description of where ``conninfo`` points (never the password), and the secrets in it."""
+    from urllib.parse import unquote
+
+    from psycopg.conninfo import conninfo_to_dict
+
+    raw = _url_password(conninfo)
+    secrets = [raw, unquote(raw)] if raw else []
+    try:
+        params = conninfo_to_dict(conninfo)
+    except Exception:  # noqa: BLE001 - unparsable: described as such
+        return "an unparsable connection string", secrets
+    host = str(params.get("host") or params.get("hostaddr") or "localhost (Unix socket)")
+    if host.startswith("/"):
+        host = "a Unix socket"
+    port = params.get("port")
+    where = f"{host}:{port}" if port else host
+    database = params.get("dbname") or params.get("user")
+    if database:
+        where += f", database {database}"
+    if params.get("password"):
+        secrets.append(str(params["password"]))
+    return redact(where, secrets), secrets
+
+
+def _open_connection(conninfo: str, source: str, connect_timeout: int) -> Connection:
+    from psycopg.conninfo import conninfo_to_dict
+
+    where, secrets = _describe_target(conninfo)
+    kwargs: dict[str, Any] = {"autocommit": True, "cursor_factory": _ThreadBoundCursor}
+    try:
+        if "connect_timeout" not in conninfo_to_dict(conninfo):
+            kwargs["connect_timeout"] = connect_timeout
+    except psycopg.ProgrammingError as error:
+        raise DatabaseConnectionError(
+            f"{source} is not a valid PostgreSQL connection string ({redact(first_line(error), secrets)}). "
+            "Fix: use the form postgresql://USER:PASSWORD@HOST:PORT/DBNAME, with special characters in the "
+            "password percent-encoded (a space as %20, @ as %40)"
+        ) from None
+    try:
+        conn = Connection.connect(conninfo, **kwargs)
+    except psycopg.OperationalError as error:
+        reason = redact(first_line(error), secrets)
+        if source == "the embedded server":
+            fix = ("Fix: call vectordb.stop_embedded() and connect() again; if that fails, delete the .pgdata "
+                   "folder in the project root (it is rebuilt on the next run)")
+        else:
+            fix = (f"Fix: check that the server is running and reachable from here and that {source} is right "
+                   "(postgresql://USER:PASSWORD@HOST:PORT/DBNAME; cloud servers usually also need "
+                   "?sslmode=require and a firewall rule for your IP); or remove DATABASE_URL (from the "
+                   "environment and .env) to use the embedded PostgreSQL")
+        raise DatabaseConnectionError(
+            f"could not connect to PostgreSQL at {where} (from {source}): {reason}. {fix}"
+        ) from None
+    conn.owner_thread = threading.get_ident()
+    return conn
+
+
+def _ensure_vector_extension(conn: Any) -> None:
+    """``CREATE EXTENSION IF NOT EXISTS vector`` with one clear message when it can't be done."""
+    installed = conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone()
+    if installed:
+        return
+    try:
+        with conn.transaction():
+            conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    except psycopg.errors.InsufficientPrivilege as error:
+        raise ExtensionMissingError(
+            f"the vector extension is not enabled in this database and this user may not create it "
+            f"({first_line(error)}). Fix: ask the database owner to run 'CREATE EXTENSION vector' in it (on "
+            "Azure Database for PostgreSQL, first add VECTOR to the azure.extensions parameter); or remove "
+            "DATABASE_URL (environment and .env) to use the embedded PostgreSQL"
+        ) from None
+    except psycopg.OperationalError:
+        raise  # the connection itself failed: not about the extension
+    except psycopg.DatabaseError as error:  # not available: UndefinedFile, FeatureNotSupported, ...
+        raise ExtensionMissingError(
+            f"the vector extension is not installed on this server ({first_line(error)}). Fix: install "
+            "pgvector (https://github.com/pgvector/pgvector#installation), or on a managed service enable it "
+            "(e.g. Azure Database for PostgreSQL: add VECTOR to the azure.extensions parameter), then run "
+            "CREATE EXTENSION vector; or remove DATABASE_URL (environment and .env) to use the embedded "
+            "PostgreSQL, which ships it"
+        ) from None
+
+
+def _configured_url() -> tuple[str | None, str]:
+    """``DATABASE_URL`` from the environment, else from ``.env`` at the project root (as ``API_HOST`` is)."""
+    if os.environ.get("DATABASE_URL"):
+        return os.environ["DATABASE_URL"], "DATABASE_URL"
+    from vectorlab.data import project_root
+
+    try:
+        env_file = project_root() / ".env"
+    except FileNotFoundError:
+        return None, ""
+    if not env_file.is_file():
+        return None, ""
+    from dotenv import dotenv_values
+
+    return dotenv_values(env_file).get("DATABASE_URL") or None, "DATABASE_URL in .env"
+
+
+def configured_database_url() -> str | None:
+    """The ``DATABASE_URL`` that :func:`connect` will use (environment, then ``.env``), or None for the
+    embedded server. It may hold a password: don't print it."""
+    return _configured_url()[0]
+
+
+def connect(database_url: str | None = None, *, data_dir: str | os.PathLike[str] | None = None,
+            connect_timeout: int = 10) -> Connection:
+    """Open an autocommit connection with the pgvector types registered (numpy arrays bind as vectors),
+    bound to the calling thread (see the threading rule above).
+
+    :param database_url: where to connect; default ``DATABASE_URL`` (from the environment, else from
+        ``.env`` at the project root), and without it the embedded server (started on first use in
+        ``data_dir``, default ``<project root>/.pgdata``).
+    :param connect_timeout: seconds before an unreachable server is reported (unless the URL sets it).
+    :raises DatabaseConnectionError: the server is unreachable or refuses us (the message names the
+        host, never the password, and says what to fix).
+    :raises ExtensionMissingError: pgvector is not available in that database.
+    """
+    from pgvector.psycopg import register_vector
+
+    from vectorlab.vectordb.server import start_embedded
+
+    if database_url is not None and not isinstance(database_url, str):
+        raise ArgumentTypeError(f"database_url must be a string, got {type(database_url).__name__}")
+    if isinstance(connect_timeout, bool) or not isinstance(connect_timeout, int):
+        raise ArgumentTypeError(f"connect_timeout must be a whole number of seconds, got {connect_timeout!r}")
+    if connect_timeout < 1:
+        raise InvalidArgumentError(f"connect_timeout must be at least 1 second, got {connect_timeout}")
+    if database_url:
+        source = "the database_url argument"
+    else:
+        database_url, source = _configured_url()
+        if not database_url:
+            database_url, source = start_embedded(data_dir).url, "the embedded server"
+    conn = _open_connection(database_url, source, connect_timeout)
+    try:
+        _ensure_vector_extension(conn)
+        register_vector(conn)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def server_info(conn: Any) -> dict[str, str]:
+    """PostgreSQL and pgvector versions, for a notebook to show which server it talks to."""
+    with transaction(conn) as cursor:
+        row = cursor.execute(
+            "SELECT current_setting('server_version'), "
+            "(SELECT extversion FROM pg_extension WHERE extname = 'vector'), current_database()"
+        ).fetchone()
+    assert row is not None  # a SELECT without FROM returns one row
+    return {"postgresql": row[0], "pgvector": row[1], "database": row[2]}
+
+

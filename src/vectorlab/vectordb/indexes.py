@@ -1,0 +1,161 @@
+"""Vector indexes (HNSW, IVFFlat) matching :func:`~vectorlab.vectordb.search`'s SQL, and on-disk sizes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from vectorlab.vectordb.connection import transaction
+from vectorlab.vectordb.errors import InvalidArgumentError, TableNotFoundError
+from vectorlab.vectordb.identifiers import check_identifier, index_name, parse_table
+from vectorlab.vectordb.queries import OPERATORS, check_operator, check_quantization, check_whole
+from vectorlab.vectordb.tables import _column_type, count_of, require_table
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import psycopg
+
+__all__ = ["create_hnsw_index", "create_ivfflat_index", "drop_indexes", "relation_sizes"]
+
+#: pgvector's ranges for HNSW's m and ef_construction, and IVFFlat's lists.
+M_RANGE, EF_CONSTRUCTION_MAX, MAX_LISTS = (2, 100), 1000, 32768
+
+
+def _create_index(conn: Any, table: str, method: str, column: Any, operator: Any, quantization: Any,
+                  with_options: dict[str, int], name: Any) -> str:
+    from psycopg import sql
+
+    parsed = parse_table(table)
+    column = check_identifier(column, "column name")
+    operator = check_operator(operator)
+    quantization = check_quantization(quantization)
+    if name is not None:
+        name = check_identifier(name, "index name")
+    with transaction(conn) as cursor:
+        schema, relname = require_table(cursor, parsed)
+        base_type, dims = _column_type(cursor, parsed, column)
+        col = sql.Identifier(column)
+        typmod = sql.SQL("({})").format(sql.Literal(dims)) if dims else sql.SQL("")
+        suffix = OPERATORS[operator][1]
+        target: Any
+        if quantization == "binary":
+            target = sql.SQL("(binary_quantize({})::bit{})").format(col, typmod)
+            opclass = kind = "bit_hamming_ops"
+        elif quantization == "halfvec":
+            target = sql.SQL("({}::halfvec{})").format(col, typmod)
+            opclass = kind = f"halfvec_{suffix}"
+        else:
+            target, opclass, kind = col, f"{base_type}_{suffix}", suffix
+        # Derived names carry a hash of (schema, table, column, method, kind): never cut, never shared.
+        name = name or index_name(schema, relname, column, method, kind)
+        options = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(key), sql.Literal(value))
+                                     for key, value in with_options.items())
+        cursor.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(schema, name)))
+        cursor.execute(sql.SQL("CREATE INDEX {name} ON {table} USING {method} ({target} {opclass}) WITH ({options})")
+                       .format(name=sql.Identifier(name), table=sql.Identifier(schema, relname),
+                               method=sql.SQL(method), target=target, opclass=sql.Identifier(opclass),
+                               options=options))
+    return str(name)
+
+
+def create_hnsw_index(conn: psycopg.Connection[Any], table: str, operator: str = "<=>", *, m: int = 16,
+                      ef_construction: int = 64, column: str = "embedding", quantization: str | None = None,
+                      name: str | None = None) -> str:
+    """Build an HNSW index usable by :func:`search` with the same ``operator`` and ``quantization``.
+
+    ``m`` (links per node, 2-100) and ``ef_construction`` (candidate list while building, 2*m to 1000)
+    default to pgvector's defaults; at query time ``hnsw.ef_search`` (see ``search(ef_search=...)``)
+    trades speed for recall. The name is derived from the table, column, method and operator class,
+    cut to fit 63 bytes and followed by a short hash, so it never collides with another's; the same
+    index asked for again (other ``m``, say) replaces the previous one. Returns the index name.
+    """
+    options = {"m": check_whole(m, "m", *M_RANGE),
+               "ef_construction": check_whole(ef_construction, "ef_construction", 4, EF_CONSTRUCTION_MAX)}
+    if options["ef_construction"] < 2 * options["m"]:
+        raise InvalidArgumentError(f"ef_construction must be at least 2 * m ({2 * options['m']}), got "
+                                   f"{ef_construction}: raise it or lower m")
+    return _create_index(conn, table, "hnsw", column, operator, quantization, options, name)
+
+
+def create_ivfflat_index(conn: psycopg.Connection[Any], table: str, operator: str = "<=>", *,
+                         lists: int | None = None, column: str = "embedding",
+                         quantization: str | None = None, name: str | None = None) -> str:
+    """Build an IVFFlat index (k-means ``lists`` clusters; at query time ``ivfflat.probes`` of them are
+    searched). Build it after loading: the clusters are learned from the rows present. ``lists``
+    defaults to pgvector's advice, rows / 1000 (sqrt(rows) above a million), at least 1.
+
+    ``quantization="binary"`` clusters the ``binary_quantize()`` codes by Hamming distance
+    (``bit_hamming_ops``, pgvector 0.7 or later, as for an HNSW index on them); it can serve the
+    shortlist of :func:`search_rescored` (pass ``probes`` there). Names as for :func:`create_hnsw_index`."""
+    from vectorlab.vectordb.tables import count_rows
+
+    if lists is None:
+        rows = count_rows(conn, table)
+        if rows is None:
+            raise TableNotFoundError(f"there is no table {table!r}: load it first with vectordb.load_table()")
+        lists = max(1, rows // 1000 if rows <= 1_000_000 else int(np.sqrt(rows)))
+    return _create_index(conn, table, "ivfflat", column, operator, quantization,
+                         {"lists": check_whole(lists, "lists", 1, MAX_LISTS)}, name)
+
+
+def drop_indexes(conn: psycopg.Connection[Any], table: str) -> list[str]:
+    """Drop the table's vector indexes (HNSW and IVFFlat; the primary key stays). Returns their names."""
+    from psycopg import sql
+
+    parsed = parse_table(table)
+    with transaction(conn) as cursor:
+        schema, relname = require_table(cursor, parsed)
+        rows = cursor.execute(
+            "SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+            "JOIN pg_am am ON am.oid = i.relam WHERE x.indrelid = %s::regclass "
+            "AND am.amname IN ('hnsw', 'ivfflat') ORDER BY i.relname",
+            (sql.Identifier(schema, relname).as_string(cursor),),
+        ).fetchall()
+        for (name,) in rows:
+            cursor.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(schema, name)))
+    return [name for (name,) in rows]
+
+
+def relation_sizes(conn: psycopg.Connection[Any], table: str) -> pd.DataFrame:
+    """Disk size of ``table`` and each of its indexes, from ``pg_relation_size`` (the main data file).
+
+    Columns: ``relation``, ``kind`` (``table`` or the index method: ``btree``, ``hnsw``, ``ivfflat``),
+    ``bytes``, ``size`` (human-readable), ``bytes_per_row`` and, for indexes, the indexed ``definition``
+    (what follows ``USING``). PostgreSQL stores data in 8 kB pages, so small tables round up.
+    """
+    import pandas as pd
+    from psycopg import sql
+
+    parsed = parse_table(table)
+    with transaction(conn) as cursor:
+        schema, relname = require_table(cursor, parsed)
+        regclass = sql.Identifier(schema, relname).as_string(cursor)
+        n = count_of(cursor, sql.Identifier(schema, relname))
+        rows = cursor.execute(
+            "SELECT c.relname, 'table', pg_relation_size(c.oid), '', 0 FROM pg_class c "
+            "WHERE c.oid = %(t)s::regclass "
+            "UNION ALL "
+            "SELECT i.relname, am.amname, pg_relation_size(i.oid), "
+            "       substring(pg_get_indexdef(i.oid) from 'USING (.*)$'), 1 "
+            "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam "
+            "WHERE x.indrelid = %(t)s::regclass ORDER BY 5, 1",
+            {"t": regclass},
+        ).fetchall()
+    frame = pd.DataFrame(rows, columns=["relation", "kind", "bytes", "definition", "_order"]).drop(columns="_order")
+    frame["bytes"] = frame["bytes"].astype("int64")
+    frame["size"] = [_pretty(b) for b in frame["bytes"]]
+    frame["bytes_per_row"] = (frame["bytes"] / n).round(1) if n else np.nan
+    return frame[["relation", "kind", "bytes", "size", "bytes_per_row", "definition"]]
+
+
+def _pretty(n_bytes: int) -> str:
+    """A size in bytes for people, in powers of 1024 like ``pg_size_pretty``.
+
+    >>> _pretty(8192), _pretty(1_572_864)
+    ('8.0 kB', '1.5 MB')
+    """
+    for unit, scale in (("MB", 2**20), ("kB", 2**10)):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:.1f} {unit}"
+    return f"{n_bytes} B"

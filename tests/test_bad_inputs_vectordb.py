@@ -1,0 +1,244 @@
+"""Bad inputs to vectorlab.vectordb, table-driven: each must be a typed error whose message names the problem.
+
+Every case runs against the embedded server (one session-wide table of 20 unit vectors, 16 dims) and
+asserts both the exception type and a phrase of its message. Cases that could exhaust memory (a
+huge ``k`` or ``ef_search``) run in a subprocess, so a regression fails one test instead of the run.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vectorlab import vectordb
+from vectorlab.vectordb import (
+    ArgumentTypeError,
+    DatabaseConnectionError,
+    DimensionMismatchError,
+    IdentifierError,
+    InvalidArgumentError,
+    SchemaNotFoundError,
+    TableNotFoundError,
+)
+
+DIMS, ROWS = 16, 20
+
+
+def unit(n, dims=DIMS, seed=0):
+    vectors = np.random.default_rng(seed).standard_normal((n, dims)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+@pytest.fixture(scope="module")
+def setup():
+    """(connection, url, schema, table of ROWS vectors, a scratch table name), all dropped at the end."""
+    server = vectordb.EmbeddedServer().start()
+    conn = vectordb.connect(server.url)
+    schema = f"vectorlab_bad_{uuid.uuid4().hex[:8]}"
+    conn.execute(f'CREATE SCHEMA "{schema}"')
+    table = f"{schema}.t"
+    vectordb.load_table(conn, table, [f"k{i}" for i in range(ROWS)], unit(ROWS))
+    try:
+        yield conn, server.url, schema, table, f"{schema}.scratch"
+    finally:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        conn.close()
+        server.stop()
+
+
+def load(keys=("a", "b"), vectors=None, **kwargs):
+    """A load_table call into the scratch table with two good keys and vectors unless told otherwise."""
+    return lambda conn, table, scratch: vectordb.load_table(
+        conn, scratch, list(keys) if isinstance(keys, tuple) else keys, unit(2) if vectors is None else vectors,
+        **kwargs)
+
+
+def load_named(name):
+    return lambda conn, table, scratch: vectordb.load_table(conn, name, ["a"], unit(1))
+
+
+def find(**kwargs):
+    """A search of the session table with one good query unless told otherwise."""
+    query = kwargs.pop("query", unit(1, seed=1)[0])
+    return lambda conn, table, scratch: vectordb.search(conn, table, query, **kwargs)
+
+
+def rescore(**kwargs):
+    return lambda conn, table, scratch: vectordb.search_rescored(conn, table, unit(1, seed=1)[0], **kwargs)
+
+
+def hnsw(**kwargs):
+    return lambda conn, table, scratch: vectordb.create_hnsw_index(conn, table, **kwargs)
+
+
+LONG = "n" * 64
+CASES = [
+    # load_table: keys
+    ("keys a string", load(keys="abc", vectors=unit(3)), ArgumentTypeError, "keys must be a list of strings.*'abc'"),
+    ("keys bytes", load(keys=b"ab"), ArgumentTypeError, "keys must be a list of strings"),
+    ("keys None", load(keys=None), ArgumentTypeError, "keys must be a list of strings"),
+    ("keys a mapping", load(keys={"a": 1, "b": 2}), ArgumentTypeError, "keys must be a list of strings"),
+    ("keys numbers", load(keys=[1, 2]), ArgumentTypeError, r"keys\[0\] is int"),
+    ("keys None inside", load(keys=["a", None]), ArgumentTypeError, r"keys\[1\] is NoneType"),
+    ("key with NUL", load(keys=["a", "b\x00"]), InvalidArgumentError, r"keys\[1\].*NUL"),
+    ("key lone surrogate", load(keys=["a", "\ud800"]), InvalidArgumentError, "lone surrogate"),
+    ("fewer keys", load(keys=["a", "b"], vectors=unit(3)), InvalidArgumentError, "2 keys but 3 vectors"),
+    ("duplicate keys", load(keys=["a", "a"]), InvalidArgumentError, "'a' appears more than once"),
+    # load_table: vectors
+    ("vectors NaN", load(vectors=np.array([[np.nan, 1.0], [1.0, 0.0]])), ValueError, "NaN or infinity"),
+    ("vectors inf", load(vectors=np.array([[np.inf, 1.0], [1.0, 0.0]])), ValueError, "NaN or infinity"),
+    ("vector zero", load(vectors=np.array([[1.0, 0.0], [0.0, 0.0]])), InvalidArgumentError, "vector 1 is all zeros"),
+    ("vector tiny", load(vectors=np.array([[1.0, 0.0], [1e-30, 0.0]])), InvalidArgumentError, "vector 1 is all zeros"),
+    ("vector huge", load(vectors=np.array([[1.0, 0.0], [1e30, 0.0]])), InvalidArgumentError, "too large to square"),
+    ("vectors 3-D", load(vectors=np.ones((2, 2, 2))), ValueError, "must be 2-D"),
+    ("vectors text", load(vectors=["a", "b"]), TypeError, "embed the text first|must hold numbers"),
+    ("vectors empty", load(keys=[], vectors=np.zeros((0, 4))), ValueError, "empty"),
+    ("vectors ragged", load(vectors=[[1.0, 2.0], [1.0]]), TypeError, "rectangular|could not be read"),
+    ("too many dims", load(vectors=np.ones((2, 16001))), InvalidArgumentError, "at most 16000"),
+    ("vector_type", load(vector_type="float"), InvalidArgumentError, "vector_type must be 'vector' or 'halfvec'"),
+    ("batch_size 0", load(batch_size=0), InvalidArgumentError, "batch_size must be at least 1"),
+    ("batch_size float", load(batch_size=2.5), ArgumentTypeError, "batch_size must be a whole number"),
+    ("batch_size bool", load(batch_size=True), ArgumentTypeError, "batch_size must be a whole number"),
+    ("on_batch", load(on_batch="print"), ArgumentTypeError, "on_batch must be a function"),
+    # load_table: extra columns
+    ("extras a list", load(extra_columns=[1, 2]), ArgumentTypeError, "extra_columns must be a mapping"),
+    ("extra named id", load(extra_columns={"id": [1, 2]}), InvalidArgumentError, "'id' clashes"),
+    ("extra short", load(extra_columns={"year": [1]}), InvalidArgumentError, "'year' has 1 values for 2 vectors"),
+    ("extra long name", load(extra_columns={LONG: [1, 2]}), IdentifierError, "extra column name .*64 bytes"),
+    ("extra empty name", load(extra_columns={"": [1, 2]}), IdentifierError, "extra column name is empty"),
+    ("extra int name", load(extra_columns={5: [1, 2]}), ArgumentTypeError, "extra column name must be a string"),
+    ("extra values str", load(extra_columns={"year": "ab"}), ArgumentTypeError, "'year' must be a list of values"),
+    ("extra uint64", load(extra_columns={"n": np.array([1, 2**63], dtype=np.uint64)}), InvalidArgumentError,
+     r"n\[1\] = 9223372036854775808 does not fit.*bigint"),
+    ("extra NUL text", load(extra_columns={"title": ["ok", "b\x00d"]}), InvalidArgumentError, r"title\[1\].*NUL"),
+    # table names
+    ("table None", load_named(None), ArgumentTypeError, "table must be a string"),
+    ("table empty", load_named(""), IdentifierError, "table name is empty"),
+    ("table 64 bytes", load_named(LONG), IdentifierError, "64 bytes long"),
+    ("table 3 parts", load_named("a.b.c"), IdentifierError, "2 dots"),
+    ("table empty schema", load_named(".t"), IdentifierError, "empty part"),
+    ("table no schema", load_named("nosuchschema.t"), SchemaNotFoundError, "no schema 'nosuchschema'"),
+    ("table NUL", load_named("a\x00b"), IdentifierError, "NUL character"),
+    ("table surrogate", load_named("a\udcffb"), IdentifierError, "lone surrogate"),
+    ("schema 64 bytes", load_named(LONG + ".t"), IdentifierError, "schema name .*64 bytes"),
+    # search
+    ("no table", lambda c, t, s: vectordb.search(c, s + "_missing", unit(1)[0]), TableNotFoundError, "load it first"),
+    ("no column", find(column="vec"), TableNotFoundError, "has no column 'vec'"),
+    ("text column", find(column="key"), InvalidArgumentError, "is text, not vector or halfvec"),
+    ("zero query", find(query=np.zeros(DIMS)), InvalidArgumentError, "the query is a zero vector"),
+    ("zero row", find(query=np.vstack([unit(1)[0], np.zeros(DIMS)])), InvalidArgumentError, "query row 1 is a zero"),
+    ("dims", find(query=np.ones(1536)), DimensionMismatchError, "query has 1536 dims, column .* has 16"),
+    ("query text", find(query="big dog"), TypeError, "embed the text first"),
+    ("query NaN", find(query=np.full(DIMS, np.nan)), ValueError, "NaN or infinity"),
+    ("query 3-D", find(query=np.ones((1, 1, DIMS))), ValueError, "one vector"),
+    ("query huge <#>", find(query=np.full(DIMS, 1e30), operator="<#>"), InvalidArgumentError, "too large to square"),
+    ("k 0", find(k=0), InvalidArgumentError, "k must be at least 1, got 0"),
+    ("k float", find(k=2.0), ArgumentTypeError, "k must be a whole number"),
+    ("k bool", find(k=True), ArgumentTypeError, "k must be a whole number"),
+    ("k > rows", find(k=ROWS + 1), InvalidArgumentError, f"k={ROWS + 1} is larger than the {ROWS} rows"),
+    ("operator", find(operator="<<>>"), InvalidArgumentError, "operator must be one of"),
+    ("operator None", find(operator=None), InvalidArgumentError, "operator must be one of"),
+    ("quantization", find(quantization="int8"), InvalidArgumentError, "quantization must be one of"),
+    ("exact str", find(exact="yes"), ArgumentTypeError, "exact must be True, False or None"),
+    ("ef_search 0", find(ef_search=0), InvalidArgumentError, "ef_search must be between 1 and 1000"),
+    ("ef_search 1001", find(ef_search=1001), InvalidArgumentError, "ef_search must be between 1 and 1000"),
+    ("probes 0", find(probes=0), InvalidArgumentError, "probes must be between 1 and"),
+    ("column 64 bytes", find(column=LONG), IdentifierError, "column name .*64 bytes"),
+    ("candidates < k", rescore(k=5, candidates=4), InvalidArgumentError, "candidates=4 is smaller than k=5"),
+    ("rescore None", rescore(quantization=None), InvalidArgumentError, "'binary', 'halfvec'"),
+    ("candidates str", rescore(candidates="40"), ArgumentTypeError, "candidates must be a whole number"),
+    # indexes
+    ("m 1", hnsw(m=1), InvalidArgumentError, "m must be between 2 and 100, got 1"),
+    ("m 101", hnsw(m=101, ef_construction=500), InvalidArgumentError, "m must be between 2 and 100"),
+    ("ef_construction < 2m", hnsw(m=16, ef_construction=8), InvalidArgumentError, r"at least 2 \* m \(32\)"),
+    ("ef_construction 1001", hnsw(ef_construction=1001), InvalidArgumentError, "between 4 and 1000"),
+    ("index name", hnsw(name=LONG), IdentifierError, "index name .*64 bytes"),
+    ("index quantization", hnsw(quantization="pq"), InvalidArgumentError, "quantization must be one of"),
+    ("lists 0", lambda c, t, s: vectordb.create_ivfflat_index(c, t, lists=0), InvalidArgumentError,
+     "lists must be between 1 and 32768"),
+    ("ivfflat no table", lambda c, t, s: vectordb.create_ivfflat_index(c, s + "_missing"), TableNotFoundError,
+     "load it first"),
+    ("sizes no table", lambda c, t, s: vectordb.relation_sizes(c, s + "_missing"), TableNotFoundError,
+     "load it first"),
+    ("drop no schema", lambda c, t, s: vectordb.drop_indexes(c, "nosuchschema.t"), SchemaNotFoundError,
+     "no schema 'nosuchschema'"),
+    # connections and other functions
+    ("conn a string", lambda c, t, s: vectordb.search("postgresql://x", t, unit(1)[0]), ArgumentTypeError,
+     "conn must be a connection from vectordb.connect"),
+    ("read_frame int", lambda c, t, s: vectordb.read_frame(c, 5), ArgumentTypeError, "query must be SQL text"),
+    ("column_type long", lambda c, t, s: vectordb.column_type(c, t, LONG), IdentifierError, "column name"),
+    ("url not str", lambda c, t, s: vectordb.connect(5), ArgumentTypeError, "database_url must be a string"),
+    ("timeout 0", lambda c, t, s: vectordb.connect("postgresql://h/d", connect_timeout=0), InvalidArgumentError,
+     "connect_timeout must be at least 1"),
+    ("url invalid", lambda c, t, s: vectordb.connect("postgresql://u:pw@h/d?nonsense_option=1"),
+     DatabaseConnectionError, "not a valid PostgreSQL connection string"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [pytest.param(*case[1:], id=case[0]) for case in CASES])
+def test_bad_input_is_a_typed_error_that_names_the_problem(setup, call, error, message):
+    conn, _, _, table, scratch = setup
+    with pytest.raises(error, match=message):
+        call(conn, table, scratch)
+    assert conn.info.transaction_status.name == "IDLE"  # never left in a transaction
+    assert vectordb.count_rows(conn, scratch) is None  # nothing half-loaded
+
+
+def test_a_closed_connection_is_named(setup):
+    closed = vectordb.connect(setup[1])
+    closed.close()
+    with pytest.raises(DatabaseConnectionError, match="the connection is closed: open a new one"):
+        vectordb.search(closed, setup[3], unit(1)[0])
+
+
+def test_every_error_is_a_vectorlab_error():
+    from vectorlab.errors import VectorlabError
+
+    for case in CASES:
+        if case[2] not in (ValueError, TypeError):  # the shared validation module's plain errors
+            assert issubclass(case[2], VectorlabError), case[0]
+
+
+# Cases that would allocate (k x queries) or more: in a subprocess, so a regression is one failed test.
+SUBPROCESS_CASES = [
+    ("k 10**11", "vectordb.search(conn, table, query, k=10**11)", "InvalidArgumentError", "is larger than the 20 rows"),
+    ("k 10**11 batch", "vectordb.search(conn, table, np.tile(query, (50, 1)), k=10**11)", "InvalidArgumentError",
+     "is larger than the 20 rows"),
+    ("ef_search 10**12", "vectordb.search(conn, table, query, ef_search=10**12)", "InvalidArgumentError",
+     "ef_search must be between 1 and 1000"),
+    ("rescored k 10**11", "vectordb.search_rescored(conn, table, query, k=10**11, candidates=10**12)",
+     "InvalidArgumentError", "is larger than the 20 rows"),
+]
+
+SCRIPT = """
+import json, sys
+import numpy as np
+from vectorlab import vectordb
+conn = vectordb.connect(sys.argv[1])
+table, query = sys.argv[2], np.ones(16, dtype=np.float32)
+try:
+    {call}
+    print(json.dumps(["no error", ""]))
+except Exception as error:
+    print(json.dumps([type(error).__name__, str(error)]))
+"""
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [pytest.param(*case[1:], id=case[0])
+                                                         for case in SUBPROCESS_CASES])
+def test_memory_hungry_inputs_fail_cleanly_in_a_subprocess(setup, call, error, message):
+    import re
+
+    _, url, _, table, _ = setup
+    env_path = str(Path(vectordb.__file__).parents[2])
+    done = subprocess.run([sys.executable, "-c", SCRIPT.format(call=call), url, table], capture_output=True,
+                          text=True, timeout=120, env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr[-2000:]  # no crash, no MemoryError traceback
+    name, text = json.loads(done.stdout.strip().splitlines()[-1])
+    assert name == error and re.search(message, text), (name, text)

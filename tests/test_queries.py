@@ -1,0 +1,174 @@
+"""The labelled search queries (data/movie_queries.csv): written blind to our summaries, and the file is sound.
+
+A ``paraphrase`` or ``foreign`` query describes a film as a person remembers it, so it must not win by
+repeating the words the search indexes. For each such query and each film it expects, we take the share of
+the query's content words that also appear in the film's title, and in its summary:
+
+- content words: the text is Unicode-decomposed with accents dropped, lowercased and cut into runs of
+  letters (so ``Día`` -> ``dia``, ``family's`` -> ``family`` + ``s``); one-letter tokens and the stop words
+  of every language in the set (scikit-learn's English list plus short Spanish, French, German, Italian and
+  Portuguese lists below) are removed; each word is reduced by the Snowball English stemmer
+  (``dalmatians`` -> ``dalmatian``, ``running`` -> ``run``).
+- foreign queries go through exactly the same steps, so what is counted is literal leakage into the
+  English text (a shared name such as ``Alaska``, a borrowed word such as ``chef``), not translation.
+  Japanese and Chinese have no spaces: a run of kana/kanji is one token and can only match itself.
+
+Bounds (checked over all ``paraphrase`` and ``foreign`` (query, expected film) pairs): title share 0 for
+every pair, summary share at most 0.5 for every pair and at most 0.25 on average. The first version of the
+file (tests/fixtures/movie_queries_v1.csv, written with the summaries at hand) fails all three, which
+:func:`test_overlap_check_fails_on_the_first_query_set` asserts, so the check can fail.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import snowballstemmer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from vectorlab.data import load_movie_queries, load_movies
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CATEGORIES = {"paraphrase", "keyword", "foreign", "vague"}
+CHECKED = {"paraphrase", "foreign"}
+# ISO 639-1 codes of the languages Universal Sentence Encoder multilingual v3 was trained on.
+USE_LANGUAGES = {"ar", "zh", "nl", "en", "fr", "de", "it", "ja", "ko", "pl", "pt", "es", "th", "tr", "ru"}
+MAX_TITLE_SHARE, MAX_SUMMARY_SHARE, MAX_MEAN_SUMMARY_SHARE = 0.0, 0.5, 0.25
+
+FOREIGN_STOP_WORDS = """
+a al algo como con de del el ella en es esta este esto hay la las lo los mas mi muy no para pero por que se
+ser si sin sobre su sus te tiene un una uno unos va y ya
+au aux avec ce ces dans des du elle en est et il ils la le les leur lui mais ne pas par pour qu qui sa se
+ses son sont sur un une
+als am an auf aus bei das dem den der des die ein eine einem einen einer er es fur hat im in ist mit nach
+nicht nur sich sie sind um und von vor wenn wie zu zum zur
+che chi con da dal del della di e gli il in la le lo nel per si su un una uno
+ao aos com da das de do dos e em na no nos o os para pela pelo por que se sua seu um uma
+"""
+STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset(FOREIGN_STOP_WORDS.split())
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@cache
+def content_words(text: str) -> frozenset[str]:
+    """The stemmed content words of ``text`` (see the module docstring)."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
+    words = [w for w in re.findall(r"[^\W\d_]+", plain) if len(w) > 1 and w not in STOP_WORDS]
+    return frozenset(_STEMMER.stemWords(words))
+
+
+def overlap_report(queries: pd.DataFrame, movies: pd.DataFrame) -> pd.DataFrame:
+    """One row per (query, expected film): the shares of the query's content words in its title and summary.
+
+    A title shared by an original and its remake counts both summaries.
+    """
+    summaries = movies.groupby("title")["summary"].agg(" ".join)
+    rows = []
+    for query, titles in zip(queries["query"], queries["expected"], strict=True):
+        words = content_words(query)
+        for title in titles:
+            rows.append({
+                "query": query, "title": title,
+                "title share": len(words & content_words(title)) / len(words),
+                "summary share": len(words & content_words(summaries[title])) / len(words),
+                "shared": " ".join(sorted(words & (content_words(title) | content_words(summaries[title])))),
+            })
+    return pd.DataFrame(rows)
+
+
+def overlap_violations(report: pd.DataFrame) -> list[str]:
+    """Every way ``report`` breaks the documented bounds, as readable lines (empty when it keeps them)."""
+    problems = [f"title share {row['title share']:.2f} > {MAX_TITLE_SHARE}: {row['query']!r} vs {row['title']!r} "
+                f"(shared: {row['shared']})" for _, row in report[report["title share"] > MAX_TITLE_SHARE].iterrows()]
+    problems += [f"summary share {row['summary share']:.2f} > {MAX_SUMMARY_SHARE}: {row['query']!r} vs "
+                 f"{row['title']!r} (shared: {row['shared']})"
+                 for _, row in report[report["summary share"] > MAX_SUMMARY_SHARE].iterrows()]
+    mean = report["summary share"].mean()
+    if mean > MAX_MEAN_SUMMARY_SHARE:
+        problems.append(f"mean summary share {mean:.3f} > {MAX_MEAN_SUMMARY_SHARE}")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def queries() -> pd.DataFrame:
+    return load_movie_queries()
+
+
+@pytest.fixture(scope="module")
+def movies() -> pd.DataFrame:
+    return load_movies()
+
+
+def test_content_words_hand_computed():
+    assert content_words("The Dalmatians' puppies are running!") == {"dalmatian", "puppi", "run"}
+    assert content_words("una película sobre un león") == {"pelicula", "leon"}
+    assert content_words("Día de Muertos, l'armée") == {"dia", "muerto", "arme"}
+    assert content_words("雪と氷") == {"雪と氷"}
+
+
+def test_overlap_report_hand_computed():
+    movies = pd.DataFrame({"title": ["Cat Tale", "Dog Days", "Dog Days"],
+                           "summary": ["A cat sails.", "A dog runs home.", "A puppy swims."]})
+    queries = pd.DataFrame({"query": ["a dog that swims far", "cats sailing"],
+                            "expected": [["Dog Days"], ["Cat Tale"]]})
+    report = overlap_report(queries, movies)
+    # query 1: {dog, swim, far}: title {dog, day} shares 1, the two summaries together share {dog, swim}
+    assert report["title share"].tolist() == pytest.approx([1 / 3, 1 / 2])
+    assert report["summary share"].tolist() == pytest.approx([2 / 3, 1.0])
+    assert len(overlap_violations(report)) == 5  # 2 titles, 2 summaries, the mean
+
+
+def test_paraphrase_and_foreign_queries_keep_the_overlap_bounds(queries, movies):
+    report = overlap_report(queries[queries["category"].isin(CHECKED)], movies)
+    assert overlap_violations(report) == []
+
+
+def test_overlap_check_fails_on_the_first_query_set(movies):
+    """The first set was written beside the summaries: every bound fails on it (v1 had no category column)."""
+    first = pd.read_csv(FIXTURES / "movie_queries_v1.csv", dtype=str, keep_default_na=False)
+    first["expected"] = first["expected_titles"].str.split("|")
+    report = overlap_report(first, movies)
+    problems = overlap_violations(report)
+    assert any(p.startswith("title share") and "'talking race cars' vs 'Cars'" in p for p in problems)
+    assert any(p.startswith("summary share") for p in problems)
+    assert problems[-1].startswith("mean summary share")
+
+
+def test_query_file_is_sound(queries, movies):
+    assert list(queries.columns[:5]) == ["query", "expected_titles", "category", "language", "note"]
+    assert len(queries) >= 60
+    assert set(queries["category"]) <= CATEGORIES, set(queries["category"]) - CATEGORIES
+    assert set(queries["language"]) <= USE_LANGUAGES, set(queries["language"]) - USE_LANGUAGES
+    assert not queries["query"].str.strip().str.lower().duplicated().any()
+    assert (queries["query"] == queries["query"].str.strip()).all()
+    known = set(movies["title"])
+    unknown = [(q, t) for q, titles in zip(queries["query"], queries["expected"], strict=True)
+               for t in titles if t not in known]
+    assert unknown == []
+    assert all(len(set(titles)) == len(titles) for titles in queries["expected"])
+    foreign = queries[queries["category"] == "foreign"]
+    assert len(foreign) >= 12 and foreign["language"].nunique() >= 3
+    assert (foreign["language"] != "en").all()
+    assert (queries.loc[queries["category"] != "foreign", "language"] == "en").all()
+    assert (queries["category"] == "paraphrase").sum() > len(queries) / 2  # the main set
+
+
+def test_the_talks_four_queries_are_kept(queries):
+    talk = queries[queries["note"].str.contains("from the talk")]
+    assert set(talk["query"]) >= {"a toddler-friendly movie about cats", "a toddler-friendly movie about dogs"}
+    assert len(talk) == 4
+    assert {"The Aristocats", "Oliver & Company", "That Darn Cat!"} <= set(
+        queries.set_index("query").loc["a toddler-friendly movie about cats", "expected"])
+
+
+def test_readme_states_the_query_counts(queries):
+    """README's dataset row and category table give the counts of the file (they must move together)."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"| `data/movie_queries.csv` | {len(queries)} labelled search queries" in readme
+    for category, count in queries["category"].value_counts().items():
+        assert re.search(rf"^\| `{category}` \|.*\| {count} \|$", readme, flags=re.MULTILINE), category
