@@ -198,10 +198,6 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
 #     └── IndexStateError (also RuntimeError)   an index left unusable by a failed operation: rebuild it
 
 
-class VectorlabError(Exception):
-    """Root of the errors vectorlab raises on purpose."""
-
-
 class InvalidInputError(VectorlabError, ValueError):
     """An argument has the right type but a wrong value: out of range, wrong shape, NaN, a zero vector..."""
 
@@ -226,5 +222,5 @@ class IndexStateError(VectorlabError, RuntimeError):
     """An index was left unusable by a failed operation (e.g. hnswlib ran out of memory while adding)."""
 
 
-__all__ += ["VectorlabError", "InvalidInputError", "OutOfRangeError", "InputTypeError", "DataFileError",
+__all__ += ["InvalidInputError", "OutOfRangeError", "InputTypeError", "DataFileError",
             "IndexStateError"]
