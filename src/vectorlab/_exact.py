@@ -20,7 +20,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from vectorlab._linalg import unit_rows
+from vectorlab._linalg import in_safe_range, unit_rows
 from vectorlab._topk import smallest_k
 
 __all__ = ["top_k"]
@@ -72,7 +72,7 @@ def top_k(queries: np.ndarray, vectors: np.ndarray, k: int, metric: str,
     an overflow of huge values.
     """
     m, n = queries.shape[0], vectors.shape[0]
-    if vector_norms is not None and not ((vector_norms >= 1e-18) & (vector_norms <= 1e18)).all():
+    if vector_norms is not None and not in_safe_range(vector_norms):
         # Tiny or huge vectors: dividing the scores by their lengths would lose digits; scale them first.
         vectors, vector_norms = unit_rows(vectors, vector_norms), np.ones_like(vector_norms)
     with np.errstate(invalid="ignore", over="ignore", divide="ignore"):

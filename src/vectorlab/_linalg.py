@@ -29,8 +29,10 @@ def row_norms(matrix: np.ndarray, pairwise: bool = False) -> npt.NDArray[np.floa
     """
     with np.errstate(over="ignore", under="ignore"):
         squared = np.add.reduce(matrix * matrix, axis=1) if pairwise else np.vecdot(matrix, matrix)
-    unsafe = ~((squared >= SAFE_SQUARED[0]) & (squared <= SAFE_SQUARED[1]))
     norms: npt.NDArray[np.float32] = np.sqrt(squared).astype(np.float32, copy=False)
+    if SAFE_SQUARED[0] <= squared.min() and squared.max() <= SAFE_SQUARED[1]:  # the usual case: 2 reductions
+        return norms
+    unsafe = ~((squared >= SAFE_SQUARED[0]) & (squared <= SAFE_SQUARED[1]))
     if unsafe.any():
         rows = matrix[unsafe].astype(np.float64)
         scale = np.abs(rows).max(axis=1)
@@ -41,12 +43,17 @@ def row_norms(matrix: np.ndarray, pairwise: bool = False) -> npt.NDArray[np.floa
     return norms
 
 
+def in_safe_range(norms: np.ndarray) -> bool:
+    """Whether every length is in ``[1e-18, 1e18]``, where dividing by it in float32 loses nothing."""
+    return bool(norms.min() >= 1e-18 and norms.max() <= 1e18)
+
+
 def unit_rows(matrix: np.ndarray, norms: np.ndarray) -> npt.NDArray[np.float32]:
     """Each row divided by its (nonzero) norm; in float64 where float32 would under- or overflow.
 
     float64 holds the square of any float32 value, so there the lengths are simply recomputed.
     """
-    if ((norms >= 1e-18) & (norms <= 1e18)).all():
+    if in_safe_range(norms):
         unit: npt.NDArray[np.float32] = (matrix / norms[:, np.newaxis]).astype(np.float32, copy=False)
         return unit
     wide = matrix.astype(np.float64)

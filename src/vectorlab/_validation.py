@@ -235,7 +235,10 @@ def check_nonzero(norms: np.ndarray, name: str = "vectors", *, single: bool = Fa
     ...
     vectorlab.errors.InvalidInputError: cosine similarity is undefined for a zero vector (row 1 of b): remove it or ...
     """
-    zero = np.flatnonzero(np.asarray(norms).ravel() == 0)
+    norms = np.asarray(norms)
+    if norms.min() > 0:  # the usual case, in one reduction (NaN compares False and is looked at below)
+        return
+    zero = np.flatnonzero(norms.ravel() == 0)
     if zero.size:
         row = int(zero[0]) if rows is None else int(np.asarray(rows).ravel()[zero[0]])
         where = name if single else f"row {row} of {name}"
