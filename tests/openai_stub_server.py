@@ -7,7 +7,7 @@ and ``/openai/deployments/{deployment}/embeddings?api-version=...`` (Azure OpenA
 Vectors are deterministic functions of (model, text): a unit vector drawn from a generator seeded with
 a hash of both, so the same text always gets the same vector and different texts get different ones.
 They mean nothing; they exist only inside tests and must never be written to ``data/`` or to the
-committed ``embeddings_cache/``.
+project's ``embeddings_cache/``.
 
 Failures are scripted: ``server.script(fail(429, retry_after="1"), fail(500), ...)`` queues one
 behaviour per request, in order; once the queue is empty, requests succeed. Every request is logged

