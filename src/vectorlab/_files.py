@@ -1,0 +1,74 @@
+"""Writing files so that a crash, a full disk or a bad path never leaves half a file (private helpers).
+
+:func:`atomic_write` writes to a temporary file in the target's folder, checks that every byte reached
+the disk (``fsync``), then renames it over the target with ``os.replace``, which is atomic: a reader
+sees the old file or the new one. On any error the temporary file is removed and the target untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+__all__ = ["atomic_write", "temporary_path", "file_sha256", "check_writable_path", "fsync_file"]
+
+
+def check_writable_path(path: Path, what: str) -> None:
+    """Raise a clear error before writing if ``path`` is a folder (or its parent is a file)."""
+    if path.is_dir():
+        raise IsADirectoryError(f"cannot save {what} to {path}: it is a folder; pass a file name inside it, "
+                                f"e.g. {path / 'index.bin'}")
+    if path.parent.exists() and not path.parent.is_dir():
+        raise NotADirectoryError(f"cannot save {what} to {path}: {path.parent} is a file, not a folder")
+
+
+@contextlib.contextmanager
+def temporary_path(path: Path) -> Iterator[Path]:
+    """A fresh temporary file name beside ``path`` (same file system), removed afterwards unless renamed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Not tempfile.mkstemp: its 0600 permissions would stay on the renamed file.
+    temporary = path.with_name(f".{path.name[:40]}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
+    temporary.touch(exist_ok=False)
+    try:
+        yield temporary
+    finally:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+
+
+def fsync_file(path: Path) -> None:
+    """Make sure a written file's bytes are on disk (a full disk raises here, not later)."""
+    with open(path, "rb+") as file:
+        os.fsync(file.fileno())
+
+
+def atomic_write(path: Path, content: bytes | Callable[[Path], None], what: str = "the file") -> None:
+    """Write ``content`` (bytes, or a function that writes a given path) to ``path`` atomically.
+
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
+    >>> atomic_write(target, b"hello")
+    >>> target.read_bytes(), sorted(p.name for p in target.parent.iterdir())
+    (b'hello', ['x.txt'])
+    """
+    check_writable_path(path, what)
+    with temporary_path(path) as temporary:
+        if isinstance(content, bytes):
+            with open(temporary, "wb") as file:
+                file.write(content)
+                file.flush()
+                os.fsync(file.fileno())
+        else:
+            content(temporary)
+            fsync_file(temporary)
+        os.replace(temporary, path)
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes, read in chunks."""
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
