@@ -125,3 +125,19 @@ def test_readme_table_shows_the_computed_estimates():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     total = round(sum(estimate_minutes(path) for path in PATH_01_06))
     assert re.search(rf"\b{total} minutes\b", readme), f"README should give the path's total, {total} minutes"
+
+
+def test_readme_agenda_follows_the_estimates():
+    """The agenda's start times are the cumulative (rounded) estimates of 01-06, and it ends within the hour."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    agenda = re.search(r"### Suggested agenda for an instructor\n(.*?)\n\n", readme, flags=re.S)
+    assert agenda, "README has no 'Suggested agenda for an instructor' table"
+    rows = re.findall(r"^\|\s*0:(\d\d)\s*\|[^|]*\|\s*(\d+)\s*\|", agenda.group(1), flags=re.M)
+    starts = [int(start) for start, _ in rows]
+    expected, clock = [], 0
+    for path in PATH_01_06:
+        expected.append(clock)
+        clock += round(estimate_minutes(path))
+    assert starts[: len(PATH_01_06)] == expected, f"agenda starts {starts}, estimates give {expected}"
+    last_start, last_minutes = int(rows[-1][0]), int(rows[-1][1])
+    assert last_start == clock and last_start + last_minutes <= 60, rows
