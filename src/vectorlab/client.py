@@ -33,14 +33,13 @@ import dataclasses
 import logging
 import os
 import sys
-import threading
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from vectorlab._texts import check_texts, preview
 from vectorlab.cache import EmbeddingCache
 from vectorlab.errors import CacheMissError, CacheWarning, ConfigurationError, EmbeddingError, InputError, redact
 from vectorlab.hosts import (
@@ -66,6 +65,7 @@ from vectorlab.providers import (
     check_vectors,
     token_counter,
 )
+from vectorlab.sdk_settings import LOCAL_API_KEY, OpenAISettings, default_azure_token_provider, openai_settings
 from vectorlab.use_model import USE_MODEL_NAME
 
 __all__ = [
@@ -73,6 +73,7 @@ __all__ = [
     "create_client",
     "openai_settings",
     "OpenAISettings",
+    "LOCAL_API_KEY",
     "load_environment",
     "default_cache_dir",
     "RetryPolicy",
@@ -84,9 +85,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger("vectorlab.client")
-
-AZURE_SCOPE = "https://cognitiveservices.azure.com/.default"
-
 
 # -- finding things --------------------------------------------------------------------------------
 
@@ -154,7 +152,7 @@ class EmbeddingClient:
     def embed(self, texts: Iterable[str], model: str | None = None, dimensions: int | None = None,
               truncate: bool = False, show_progress: bool | None = None) -> np.ndarray:
         """Embed ``texts`` and return float32 ``[n, d]`` in input order, from the cache where possible."""
-        texts = _check_texts(texts)
+        texts = check_texts(texts)
         choice = self.backend.resolve(model or self.model)
         per_call = model is not None and model != self.model
         choice = dataclasses.replace(choice, origin="the model passed to embed()" if per_call else self.model_origin)
@@ -190,7 +188,9 @@ class EmbeddingClient:
         """Embed one text and return its float32 vector ``(d,)``."""
         if not isinstance(text, str):
             raise InputError(f"text must be a str, got {type(text).__name__}: use embed() for a list of texts")
-        return self.embed([text], model=model, dimensions=dimensions, truncate=truncate, show_progress=False)[0]
+        vectors = self.embed([text], model=model, dimensions=dimensions, truncate=truncate, show_progress=False)
+        vector: np.ndarray = vectors[0]
+        return vector
 
     # -- steps -----------------------------------------------------------------------------------
 
@@ -211,7 +211,7 @@ class EmbeddingClient:
             more = (f"; {others} more {'text is' if others == 1 else 'texts are'} too long too" if others
                     else "")
             raise InputError(
-                f"text at index {index} ({_preview(text)}) has {count} {how}, more than the {info.max_tokens} "
+                f"text at index {index} ({preview(text)}) has {count} {how}, more than the {info.max_tokens} "
                 f"tokens {info.name} accepts{more}: shorten it or split it into chunks, or pass "
                 f"truncate=True to cut it to {info.max_tokens} tokens", index=index)
         sent = {text: text for text in missing}
@@ -237,7 +237,7 @@ class EmbeddingClient:
         batches = self._batches(todo, choice)
         if show_progress is None:
             show_progress = len(batches) > 1 or len(todo) > 256
-        from tqdm import tqdm
+        from tqdm import tqdm  # type: ignore[import-untyped]  # no stubs in the venv
 
         with tqdm(total=len(todo), disable=not show_progress or not todo, unit="text", file=sys.stderr,
                   desc=f"Embedding with {choice.request_name}") as bar:
@@ -292,7 +292,7 @@ class EmbeddingClient:
                     key_dims: int | None) -> CacheMissError:
         """A short error (under ~400 characters): what is missing, why, the fix, a few cached inputs."""
         dims = "" if key_dims is None else f" at {key_dims} dims"
-        first = _preview(missing[0])
+        first = preview(missing[0])
         why, fix = self.backend.why_cache_only()
         message = (f"{len(missing)} of {total} texts (first: {first}) are not cached for {choice.cache_id}{dims} "
                    f"and {why}. Fix: {fix}")
@@ -301,9 +301,9 @@ class EmbeddingClient:
             return CacheMissError(f"{message}. Nothing is cached for it yet.", missing=missing)
         shown: list[str] = []
         for text in cached[:MISS_LIST_MAX]:
-            if len(message) + sum(len(t) + 2 for t in shown) + len(_preview(text)) > MISS_MESSAGE_BUDGET:
+            if len(message) + sum(len(t) + 2 for t in shown) + len(preview(text)) > MISS_MESSAGE_BUDGET:
                 break
-            shown.append(_preview(text))
+            shown.append(preview(text))
         more = f" ({len(cached)} in all)" if len(cached) > len(shown) else ""
         listed = f", or a cached text: {', '.join(shown)}{more}" if shown else f" ({len(cached)} texts are cached)"
         return CacheMissError(f"{message}{listed}.", missing=missing)
@@ -313,44 +313,6 @@ MISS_LIST_MAX = 5
 """Cached inputs a cache-miss error lists at most."""
 MISS_MESSAGE_BUDGET = 380
 """Characters a cache-miss error stops listing cached inputs at (so it stays under ~400)."""
-
-
-def _preview(text: str, limit: int = 60) -> str:
-    """``repr`` of ``text`` cut to ``limit`` characters (an ellipsis included).
-
-    >>> _preview("x" * 100)
-    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…'"
-    """
-    return repr(text if len(text) <= limit else text[:limit - 1] + "…")
-
-
-def _check_texts(texts: Any) -> list[str]:
-    """Return ``texts`` as a list of str, or raise :class:`InputError` naming the first bad one."""
-    if isinstance(texts, (str, bytes)):
-        raise InputError(f"texts must be a list of strings, got a single {type(texts).__name__} "
-                         f"({_preview(str(texts))}): use embed_one(text) or embed([text])")
-    try:
-        items = list(texts)
-    except TypeError:
-        raise InputError(f"texts must be a list of strings, got {type(texts).__name__}") from None
-    if not items:
-        raise InputError("texts is empty: pass at least one string to embed")
-    checked = []
-    for index, text in enumerate(items):
-        if not isinstance(text, str):
-            raise InputError(f"text at index {index} is a {type(text).__name__} ({text!r:.60}), not a str: "
-                             "convert it with str() or remove it", index=index)
-        if not text.strip():
-            kind = "empty" if not text else "only whitespace"
-            raise InputError(f"text at index {index} is {kind} ({text!r:.60}): embedding models reject it; "
-                             "remove it or replace it with real text", index=index)
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError as error:
-            raise InputError(f"text at index {index} has an unpaired surrogate at character {error.start}: "
-                             "it can't be sent as UTF-8; fix how the text was decoded", index=index) from None
-        checked.append(str(text))  # a str subclass (numpy.str_) becomes a plain str
-    return checked
 
 
 # -- choosing a provider from the environment --------------------------------------------------------
@@ -401,88 +363,6 @@ def _make_provider(host: Host, env: Mapping[str, str], retry: RetryPolicy | None
     keyless = host.kind == "azure" and settings.api_key is None
     provider = OpenAIProvider(
         settings, retry=retry,
-        azure_token_provider=(azure_token_provider or _azure_token_provider()) if keyless else None,
+        azure_token_provider=(azure_token_provider or default_azure_token_provider()) if keyless else None,
         azure_sign_in="DefaultAzureCredential" if azure_token_provider is None else "azure_token_provider")
     return provider, settings.model
-
-
-def _azure_token_provider() -> Callable[[], str]:
-    """A bearer-token function for keyless Azure sign-in; the credential is made on the first request."""
-    state: dict[str, Callable[[], str]] = {}
-
-    def get_token() -> str:
-        if "provider" not in state:
-            import azure.identity
-
-            credential = azure.identity.DefaultAzureCredential(exclude_interactive_browser_credential=True)
-            state["provider"] = azure.identity.get_bearer_token_provider(credential, AZURE_SCOPE)
-        return state["provider"]()
-
-    return get_token
-
-
-# -- the same provider through the openai SDK ---------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class OpenAISettings:
-    """What ``openai.OpenAI(base_url=..., api_key=...)`` and ``embeddings.create(model=...)`` need.
-
-    ``api_key`` is a string, or for keyless Azure sign-in a function returning a fresh token (the SDK
-    accepts both); it is left out of ``repr`` so printing the settings never shows a secret.
-    """
-
-    base_url: str
-    api_key: str | Callable[[], str] = dataclasses.field(repr=False)
-    model: str
-    provider: str
-
-
-LOCAL_API_KEY = "not-needed-offline"
-"""The key given for the local endpoint: the SDK insists on one; the endpoint checks none."""
-
-_local_server_lock = threading.Lock()
-_local_server: Any = None
-
-
-def _shared_local_server() -> Any:
-    """The process's local endpoint, started on first use and stopped when Python exits."""
-    global _local_server
-    with _local_server_lock:
-        if _local_server is None or _local_server.closed:
-            import atexit
-
-            from vectorlab.local_server import serve_embeddings
-
-            _local_server = serve_embeddings()
-            atexit.register(_local_server.close)
-        return _local_server
-
-
-def openai_settings(api_host: str | None = None, *, env: Mapping[str, str] | None = None,
-                    env_file: str | os.PathLike[str] | None = None,
-                    azure_token_provider: Callable[[], str] | None = None) -> OpenAISettings:
-    """``base_url``, ``api_key``, ``model`` and ``provider`` to call the configured provider with the SDK.
-
-    The provider is picked as :func:`create_client` picks it (``api_host``, else ``API_HOST``, else
-    ``use``). Offline (``use``) it starts the OpenAI-compatible endpoint of
-    :mod:`vectorlab.local_server` once per process, on 127.0.0.1, serving USE multilingual v3; for a cloud
-    provider it returns the real endpoint and key (Azure: its ``/openai/v1/`` endpoint, where the
-    deployment name is the model). ``minilm`` and ``cache`` have no endpoint: a :class:`ConfigurationError`
-    says so.
-    """
-    env = load_environment(env_file) if env is None else dict(env)
-    host, _ = pick_host(api_host, env)
-    if host.kind == "use":
-        server = _shared_local_server()
-        return OpenAISettings(server.base_url, LOCAL_API_KEY, server.model, host.name)
-    if host.offline:
-        raise ConfigurationError(
-            f"API_HOST={host.name} has no OpenAI-compatible endpoint (the local one serves {USE_MODEL_NAME}): "
-            "unset API_HOST for the offline endpoint, or set API_HOST=github (or azure, openai, ollama)")
-    settings = read_settings(host, env)
-    endpoint = settings.endpoint or ""
-    if host.kind == "azure":  # Azure's OpenAI-compatible /openai/v1/ endpoint takes the deployment as model
-        key: str | Callable[[], str] = settings.api_key or azure_token_provider or _azure_token_provider()
-        return OpenAISettings(f"{endpoint.rstrip('/')}/openai/v1/", key, settings.model, host.name)
-    return OpenAISettings(endpoint, settings.api_key or host.name, settings.model, host.name)

@@ -147,7 +147,7 @@ class OpenAIProvider(Provider):
         if self.host.kind == "azure":
             auth: dict[str, Any] = ({"api_key": settings.api_key} if settings.api_key is not None
                                     else {"azure_ad_token_provider": self._get_token})
-            self._sdk = openai.AzureOpenAI(azure_endpoint=settings.endpoint, api_version=settings.api_version,
+            self._sdk = openai.AzureOpenAI(azure_endpoint=settings.endpoint or "", api_version=settings.api_version,
                                            **auth, **common)
         else:
             self._sdk = openai.OpenAI(base_url=settings.endpoint, api_key=settings.api_key or "no-key-needed",
@@ -318,7 +318,7 @@ class OpenAIProvider(Provider):
 
     def _parse(self, content: bytes, count: int, choice: ModelChoice) -> np.ndarray:
         """The answer's vectors in input order, as float64 (:func:`check_vectors` checks the rest)."""
-        def bad(problem: str) -> BadResponseError:
+        def bad(problem: str) -> ProviderError:
             return self._fail(BadResponseError, f"{self.name} answered for model {choice.request_name}, but "
                               f"{problem}: the answer was not used. Fix: check the endpoint and model name, or "
                               "try again", choice, status=200)

@@ -295,4 +295,4 @@ def check_dimensions(dimensions: Any, choice: ModelChoice) -> int | None:
     if dimensions < 1 or (info.dims is not None and dimensions > info.dims):
         upper = f" and at most {info.dims} for {info.name}" if info.dims else ""
         raise InputError(f"dimensions must be at least 1{upper}, got {dimensions}")
-    return dimensions
+    return int(dimensions)

@@ -42,7 +42,7 @@ class TiktokenCounter:
         tokens = self.encoding.encode_ordinary(text)
         keep = limit
         while True:
-            prefix = self.encoding.decode_bytes(tokens[:keep]).decode("utf-8", errors="ignore")
+            prefix: str = self.encoding.decode_bytes(tokens[:keep]).decode("utf-8", errors="ignore")
             over = len(self.encoding.encode_ordinary(prefix)) - limit
             if over <= 0:
                 return prefix
