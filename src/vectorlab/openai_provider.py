@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import numpy as np
 
@@ -91,6 +91,22 @@ for _name in ("httpx2", "openai", "httpx"):
         logging.getLogger(_name).addFilter(_Redacting())
 
 
+def _split_query(url: str) -> tuple[str, dict[str, str]]:
+    """``url`` without its query, and the query's parameters (the SDK loses a query left in base_url)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(query="", fragment="")), dict(parse_qsl(parts.query))
+
+
+def _shown(url: str) -> str:
+    """``url`` as messages show it: no user name or password, no query (it may hold a key)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
 def _url_secrets(url: str | None) -> list[str]:
     """The password and query values of ``url``: a server may echo them back."""
     if not url:
@@ -111,6 +127,9 @@ def _attempts(request: Any) -> int:
         return int(request.headers.get("x-stainless-retry-count", 0)) + 1
     except (AttributeError, ValueError, RuntimeError):
         return 1
+
+
+_NOT_JSON = object()
 
 
 class _SignInFailed(Exception):
@@ -138,19 +157,21 @@ class OpenAIProvider(Provider):
         self._token_provider = azure_token_provider
         self._token: str | None = None  # the last bearer token, only so that messages can be scrubbed of it
         self._sign_in = azure_sign_in
-        self.endpoint = redact(settings.endpoint or "", self.secrets())  # for messages: never a password
+        self.endpoint = redact(_shown(settings.endpoint or ""), self.secrets())  # for messages: no password, no key
+        base_url, query = _split_query(settings.endpoint or "")
         self.transport = DeadlineTransport(max_retry_after=self.retry.max_retry_after, clock=self.retry.clock,
                                            max_retries=self.retry.max_retries, label=self.name)
         common: dict[str, Any] = {"max_retries": self.retry.max_retries, "timeout": self.retry.timeout,
-                                  "http_client": openai.DefaultHttpxClient(transport=self.transport)}
+                                  "http_client": openai.DefaultHttpxClient(transport=self.transport),
+                                  "default_query": query or None}
         self._sdk: Any
         if self.host.kind == "azure":
             auth: dict[str, Any] = ({"api_key": settings.api_key} if settings.api_key is not None
                                     else {"azure_ad_token_provider": self._get_token})
-            self._sdk = openai.AzureOpenAI(azure_endpoint=settings.endpoint or "", api_version=settings.api_version,
+            self._sdk = openai.AzureOpenAI(azure_endpoint=base_url, api_version=settings.api_version,
                                            **auth, **common)
         else:
-            self._sdk = openai.OpenAI(base_url=settings.endpoint, api_key=settings.api_key or "no-key-needed",
+            self._sdk = openai.OpenAI(base_url=base_url, api_key=settings.api_key or "no-key-needed",
                                       **common)
 
     def __repr__(self) -> str:
@@ -325,9 +346,11 @@ class OpenAIProvider(Provider):
 
         try:
             payload = json.loads(content)
-        except ValueError:
+        except ValueError:  # raised below, outside this block: the JSON error quotes the whole answer
+            payload = _NOT_JSON
+        if payload is _NOT_JSON:
             snippet = content[:80].decode("utf-8", "replace")
-            raise bad(f"the answer is not valid JSON ({len(content)} bytes starting {snippet!r})") from None
+            raise bad(f"the answer is not valid JSON ({len(content)} bytes starting {snippet!r})")
         data = payload.get("data") if isinstance(payload, dict) else None
         if isinstance(payload, dict) and "error" in payload and not isinstance(data, list):
             raise bad(f"it sent an error instead of embeddings: {self._server_message(payload)}")
