@@ -237,6 +237,13 @@ def test_a_long_retry_after_gives_up_at_once(server, tmp_path):
     assert info.value.status == 429 and "3600 s" in str(info.value) and "Rate limit of 150" in str(info.value)
 
 
+def test_a_retry_after_longer_than_the_time_left_gives_up_at_once(server, tmp_path):
+    server.script(fail(503, retry_after="4", message="busy"))
+    with pytest.raises(ProviderError, match=r"asks to wait 4 s .* left before the request's 2 s deadline") as info:
+        make("github", server, tmp_path, retry=RetryPolicy(max_retries=3, timeout=2, deadline=2)).embed(TEXTS)
+    assert server.request_count == 1 and info.value.status == 503 and "busy" in str(info.value)
+
+
 def test_5xx_after_the_last_retry_is_one_readable_error(server, tmp_path):
     server.script(fail(500), fail(503), fail(500), ok())
     with pytest.raises(ProviderError) as info:

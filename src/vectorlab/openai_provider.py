@@ -285,20 +285,21 @@ class OpenAIProvider(Provider):
         common = {"status": status, "attempts": attempts}
         if status in RETRYABLE:
             wait = retry_after_seconds(error.response.headers)
-            if wait is not None and wait > self.retry.max_retry_after:
+            left = max(0.0, self.transport.remaining())
+            if wait is not None and wait > min(self.retry.max_retry_after, left):
+                limit = (f"the {self.retry.max_retry_after:.0f} s we wait" if wait > self.retry.max_retry_after
+                         else f"the {left:.1f} s left before the request's {self.retry.deadline:g} s deadline")
                 return self._fail(ProviderError, f"{self.name} answered {status} {_reason(status)} for model "
                                   f"{choice.request_name} and asks to wait {wait:.0f} s before trying again "
-                                  f"(Retry-After), more than the {self.retry.max_retry_after:.0f} s we wait: {said}. "
-                                  f"Fix: try again later, {OFFLINE_FIX}", choice, **common)
+                                  f"(Retry-After), more than {limit}: {said}. Fix: try again later, {OFFLINE_FIX}",
+                                  choice, **common)
             if status == 429:
                 fix = (f"wait a minute and run again: cached texts are not sent again{self.host.rate_limit_hint}, "
                        f"{OFFLINE_FIX}")
             else:
                 fix = f"the service is having trouble: try again later, {OFFLINE_FIX}"
-            left = "" if math.isinf(self.transport.remaining()) or self.transport.remaining() > 0 else (
-                " (the deadline ran out)")
             return self._fail(ProviderError, f"{self.name} failed for model {choice.request_name} after {attempts} "
-                              f"attempt{'s' * (attempts > 1)}{left}: {status} {_reason(status)} ({said}). "
+                              f"attempt{'s' * (attempts > 1)}: {status} {_reason(status)} ({said}). "
                               f"Fix: {fix}", choice, **common)
         if status in (401, 403):
             return self._auth_error(status, said, choice, common)
