@@ -28,15 +28,15 @@ def load_dataset(settings: Settings):  # noqa: ANN201 - a Dataset
 def run_all(settings: Settings, only: list[str] | tuple[str, ...] | None = None,
             dataset: Any = None) -> tuple[dict[str, Result], dict[str, Any]]:
     """Run the questions (all, or ``only``) on ``dataset`` (default: from ``settings``), write results."""
-    from vectorlab import quantize
+    from vectorlab import _hamming
 
     start = time.perf_counter()
     ds = dataset if dataset is not None else load_dataset(settings)
     log(settings, f"[benchmarks] {ds.describe()} (data ready in {time.perf_counter() - start:.1f} s); "
                   f"{settings.threads} threads, {settings.repeats} rounds per timing")
     results: dict[str, Result] = {}
-    previous_threads = quantize._THREADS
-    quantize._THREADS = settings.threads  # vectorlab's own threads (large Hamming scans)
+    previous_threads = _hamming.THREADS
+    _hamming.THREADS = settings.threads  # vectorlab's own threads (large Hamming scans)
     try:
         with thread_limits(settings.threads):
             env = environment(settings.threads)
@@ -50,7 +50,7 @@ def run_all(settings: Settings, only: list[str] | tuple[str, ...] | None = None,
                 write_result(result, settings, env)
                 log(settings, f"[benchmarks] {question}: {len(result.rows)} rows in {result.seconds:.1f} s")
     finally:
-        quantize._THREADS = previous_threads
+        _hamming.THREADS = previous_threads
     if settings.write:
         raw = settings.results_dir / ("raw" if not settings.smoke else "")
         raw.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ Bytes are the bytes searched (the codes); rescoring also needs the float vectors
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 
@@ -32,14 +33,8 @@ THRESHOLD_VARIANTS = (("mean", "mean thresholds"), ("median", "median thresholds
 
 
 def run(ds: Dataset, settings: Settings) -> Result:
-    from vectorlab.quantize import (
-        BinaryIndex,
-        binary_threshold,
-        quantize_binary,
-        random_rotation,
-        rescore,
-        search_binary,
-    )
+    from benchmarks.binary_index import BinaryIndex
+    from vectorlab.quantize import binary_threshold, quantize_binary, random_rotation, rescore, search_binary
     from vectorlab.search import exhaustive_search
 
     started = time.perf_counter()
@@ -82,7 +77,7 @@ def run(ds: Dataset, settings: Settings) -> Result:
     except ImportError:  # pragma: no cover - the benchmark requirements include faiss-cpu
         log(settings, "  faiss not installed: skipping its rows")
 
-    def pipeline(factor: int, index: BinaryIndex):
+    def pipeline(factor: int, index: Any):
         def one(i_q: tuple[np.ndarray, np.ndarray]):
             code, q = i_q
             candidates, _ = index.search(code, k * factor)

@@ -30,7 +30,8 @@ def _unit_rows(matrix: np.ndarray) -> np.ndarray:
 
 
 def run(ds: Dataset, settings: Settings) -> Result:
-    from vectorlab.quantize import BinaryIndex, quantize_binary, rescore
+    from benchmarks.binary_index import BinaryIndex
+    from vectorlab.quantize import quantize_binary, rescore
     from vectorlab.reduce import fit_pca, truncate
     from vectorlab.search import exhaustive_search
 

@@ -8,9 +8,8 @@ library come with requirements-dev.txt, so their rows and the charts are checked
 The real-data path (wordfreq word list, embedding cache, held-out split) runs on 300 words with a
 stand-in for the model, in a temporary cache directory.
 
-It also pins the fast paths added to vectorlab for the benchmarks (grouped top-k selection, threaded
-Hamming scan, BinaryIndex, the rescore finite-check cache) to the plain reference computations, on
-arrays small enough to be quick but large enough to take those paths.
+vectorlab's fast kernels are tested beside them, in tests/test_kernels.py; here only the benchmarks'
+own ``BinaryIndex``.
 """
 
 from __future__ import annotations
@@ -200,97 +199,26 @@ def test_word_dataset_embeds_once_caches_and_reuses_a_larger_cache(tmp_path):
     assert dataset._find_cache(200, LOCAL_MODEL_NAME, tmp_path).name == stem320 + ".npy"
 
 
-# ------------------------------------------------------------------------------ vectorlab fast paths
-
-@pytest.mark.parametrize("seed", range(4))
-def test_grouped_top_k_matches_a_stable_full_sort(seed, monkeypatch):
-    from vectorlab import _topk
-
-    rng = np.random.default_rng(seed)
-    monkeypatch.setattr(_topk, "GROUP", 8)  # small groups: the grouped path runs on small rows
-    for m, n, k in ((1, 1_000, 10), (5, 1_003, 7), (3, 331, 1), (4, 2_500, 25)):
-        values = rng.integers(0, 40, size=(m, n)).astype(np.float32)  # many ties
-        if seed % 2:
-            values = rng.standard_normal((m, n)).astype(np.float32)
-        expected = np.argsort(values, axis=1, kind="stable")[:, :k]
-        positions, found = _topk.smallest_k(values, k)
-        np.testing.assert_array_equal(positions, expected)
-        np.testing.assert_array_equal(found, np.take_along_axis(values, expected, axis=1))
-        values[0, 3] = np.nan  # NaN ranks after every number, on every path
-        positions, _ = _topk.smallest_k(values, k)
-        np.testing.assert_array_equal(positions[0], np.argsort(values[0], kind="stable")[:k])
+# ------------------------------------------------------------------------------ benchmarks.binary_index
 
 
-def test_exhaustive_search_at_scale_matches_a_full_sort():
-    from vectorlab.search import exhaustive_search
-
-    ds = synthetic_dataset(n=12_000, queries=30, k=10, seed=3)  # > 40 groups of 256: the grouped path
-    for metric in ("dot", "cosine"):
-        indices, scores = exhaustive_search(ds.queries, ds.vectors, k=10, metric=metric)
-        np.testing.assert_array_equal(indices, ds.ground_truth)
-        assert (np.diff(scores, axis=1) <= 0).all()
-    one, _ = exhaustive_search(ds.queries[0], ds.vectors, k=10, metric="dot")
-    np.testing.assert_array_equal(one, ds.ground_truth[0])
-
-
-def _hamming_reference(queries: np.ndarray, codes: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    bits_q = np.unpackbits(queries, axis=1)
-    bits_c = np.unpackbits(codes, axis=1)
-    distances = (bits_q[:, None, :] != bits_c[None, :, :]).sum(axis=2, dtype=np.int64)
-    order = np.argsort(distances, axis=1, kind="stable")[:, :k]  # ties: lower index first
-    return order, np.take_along_axis(distances, order, axis=1)
-
-
-@pytest.mark.parametrize("tiled", [False, True])
-@pytest.mark.parametrize("threaded", [False, True])
-@pytest.mark.parametrize("group", [4, 256])
-def test_binary_search_paths_match_the_reference(threaded, group, tiled, monkeypatch):
-    from vectorlab import _topk, quantize
+def test_binary_index_answers_like_search_binary_and_is_a_copy():
+    from benchmarks.binary_index import BinaryIndex
+    from vectorlab import search_binary
 
     rng = np.random.default_rng(7)
-    monkeypatch.setattr(_topk, "GROUP", group)
-    if tiled:  # tiles of 64 index columns, the last one partial, for single queries and batches alike
-        monkeypatch.setattr(quantize, "_TILE_BYTES", 1)
-        monkeypatch.setattr(quantize, "_MIN_TILE_COLUMNS", 64)
-    if threaded:
-        monkeypatch.setattr(quantize, "_THREADS", 2)
-        monkeypatch.setattr(quantize, "_MIN_THREADED_COMPARISONS", 1)
-    # (8000, 100): a large k (oversampled candidates) takes smaller groups; (257, 5): too small to group
-    for n, n_bytes, k in ((700, 48, 10), (8_000, 48, 100), (257, 3, 5), (90, 16, 1)):
-        codes = rng.integers(0, 256, size=(n, n_bytes), dtype=np.uint8) & 0x55  # many tied distances
-        queries = rng.integers(0, 256, size=(6, n_bytes), dtype=np.uint8)
-        expected = _hamming_reference(queries, codes, k)
-        index = quantize.BinaryIndex(codes)
-        for got in (quantize.search_binary(queries, codes, k), index.search(queries, k)):
-            np.testing.assert_array_equal(got[0], expected[0])
-            np.testing.assert_array_equal(got[1], expected[1])
-        for got in (quantize.search_binary(queries[2], codes, k), index.search(queries[2], k)):
-            np.testing.assert_array_equal(got[0], expected[0][2])
-            np.testing.assert_array_equal(got[1], expected[1][2])
-    assert len(index) == 90 and index.nbytes == 90 * 16
-
-
-def test_binary_index_is_a_copy_and_checks_code_length():
-    from vectorlab.quantize import BinaryIndex
-
-    codes = np.array([[0b1111], [0b0000], [0b0111]], dtype=np.uint8)
+    codes = rng.integers(0, 256, size=(700, 48), dtype=np.uint8) & 0x55  # many tied distances
+    queries = rng.integers(0, 256, size=(6, 48), dtype=np.uint8)
     index = BinaryIndex(codes)
-    codes[:] = 0  # changing the original afterwards does not change the index
+    for query in (queries, queries[2]):
+        for got, expected in zip(index.search(query, 10), search_binary(query, codes, 10), strict=True):
+            np.testing.assert_array_equal(got, expected)
+    assert len(index) == 700 and index.nbytes == 700 * 48
+    small = np.array([[0b1111], [0b0000], [0b0111]], dtype=np.uint8)
+    index = BinaryIndex(small)
+    small[:] = 0  # changing the original afterwards does not change the index
     assert index.search(np.array([0b0111], dtype=np.uint8), k=1)[0].tolist() == [2]
     with pytest.raises(ValueError, match="query_codes has 2 bytes per code, the index has 1"):
         index.search(np.zeros(2, dtype=np.uint8), k=1)
     with pytest.raises(TypeError, match="codes must be packed bits as a uint8 array"):
         BinaryIndex(np.zeros((2, 2)))
-
-
-def test_rescore_still_catches_nan_written_after_a_first_call():
-    from vectorlab.quantize import rescore
-
-    vectors = np.random.default_rng(0).standard_normal((50, 8)).astype(np.float32)
-    assert rescore(np.ones(8), [0, 1, 2], vectors, k=2)[0].shape == (2,)  # proves (and remembers) finite
-    vectors[1, 3] = np.nan  # in place, on the same array object
-    with pytest.raises(ValueError, match=r"original_vectors contains NaN or infinity \(first at index \(1, 3\)\)"):
-        rescore(np.ones(8), [0, 1, 2], vectors, k=2)
-    fresh = vectors.copy()  # a new array is checked in full again, whichever rows are candidates
-    with pytest.raises(ValueError, match="original_vectors contains NaN or infinity"):
-        rescore(np.ones(8), [0, 2], fresh, k=1)

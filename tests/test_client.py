@@ -129,7 +129,7 @@ def test_dimensions_rejected_before_sending(server, tmp_path):
         client.embed(TEXTS, dimensions=4096)
     with pytest.raises(InputError, match="at least 1"):
         client.embed(TEXTS, dimensions=0)
-    with pytest.raises(InputError, match="whole number"):
+    with pytest.raises(TypeError, match="whole number"):  # a wrong type is a TypeError, as everywhere
         client.embed(TEXTS, dimensions=True)
     with pytest.raises(InputError, match="can't be shortened"):
         create_client(env=env_for("github", server, KEY, GITHUB_EMBED_MODEL="openai/text-embedding-ada-002"),

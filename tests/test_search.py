@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from vectorlab import search
+from vectorlab import _exact
 from vectorlab.search import HNSWIndex, exhaustive_search
 
 # --- reference: score every vector in float64 with plain Python, then sort everything ---------------
@@ -143,7 +143,7 @@ def test_sorted_few_queries_match_the_partition_selection(metric, monkeypatch):
         queries = rng.integers(1, 4, (m, dims)).astype(np.float64)
         query = queries[0] if trial % 2 else queries  # a float64 single query or a small batch
         sorted_result = exhaustive_search(query, vectors, k=k, metric=metric)
-        monkeypatch.setattr(search, "_SORT_QUERIES_UP_TO", 0)
+        monkeypatch.setattr(_exact, "SORT_QUERIES_UP_TO", 0)
         selected_result = exhaustive_search(query, vectors, k=k, metric=metric)
         monkeypatch.undo()
         np.testing.assert_array_equal(sorted_result[0], selected_result[0])
@@ -163,7 +163,7 @@ def test_chunked_batches_give_the_same_results(metric, monkeypatch):
     queries = random_unit(25, 12, seed=7)
     whole = exhaustive_search(queries, vectors, k=7, metric=metric)
     # A budget of three score rows (k * dims > n for euclidean, hence the max) forces 9 chunks.
-    monkeypatch.setattr(search, "_BLOCK_BYTES", 4 * 3 * max(200, 7 * 12))
+    monkeypatch.setattr(_exact, "BLOCK_BYTES", 4 * 3 * max(200, 7 * 12))
     chunked = exhaustive_search(queries, vectors, k=7, metric=metric)
     np.testing.assert_array_equal(chunked[0], whole[0])
     np.testing.assert_allclose(chunked[1], whole[1], rtol=1e-6, atol=1e-6)
@@ -214,7 +214,7 @@ def test_accepts_lists_and_float64():
         ([1, 0], np.eye(2), 3, "cosine", ValueError, "k=3 is larger than the 2 vectors available: use k <= 2"),
         ([1, 0], np.eye(2), 1.5, "cosine", TypeError, "k must be a whole number, got 1.5"),
         ([1, 0], np.eye(2), True, "cosine", TypeError, "k must be a whole number, got True"),
-        ([1, 0], np.eye(2), 1, "l2", ValueError, "metric must be one of 'cosine', 'dot', 'euclidean', got 'l2'"),
+        ([1, 0], np.eye(2), 1, "l2", ValueError, "metric='l2' is not supported: use one of 'cosine'"),
         ([], np.eye(2), 1, "cosine", ValueError, "query is empty"),
         ([1, 0], np.empty((0, 2)), 1, "cosine", ValueError, "vectors is empty"),
         ([np.nan, 0], np.eye(2), 1, "dot", ValueError, "query contains NaN or infinity"),
@@ -263,12 +263,14 @@ def test_zero_vectors_are_fine_for_dot_and_euclidean():
 
 
 # --- exhaustive search: the lean path for one float32 query -----------------------------------------
-# One float32 1-D query over a C-contiguous float32 matrix of at most a few thousand rows takes
-# search._search_one; a one-row batch always takes the general path, so the two can be compared.
+# One query over a C-contiguous float32 matrix of at most a few thousand rows takes the kernel's
+# _exact._one_query; with SORT_ROWS_UP_TO = 0 it takes the general path, so the two can be compared.
 
 
 def general_path(query, vectors, k, metric):
-    indices, scores = exhaustive_search(query[np.newaxis, :], vectors, k=k, metric=metric)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_exact, "SORT_ROWS_UP_TO", 0)
+        indices, scores = exhaustive_search(query[np.newaxis, :], vectors, k=k, metric=metric)
     return indices[0], scores[0]
 
 
@@ -307,16 +309,18 @@ def test_single_float32_query_is_identical_to_the_general_path(metric, kind):
 
 def test_single_float32_query_takes_the_lean_path(monkeypatch):
     calls = []
-    lean = search._search_one
-    monkeypatch.setattr(search, "_search_one", lambda *args: calls.append(args) or lean(*args))
+    lean = _exact._one_query
+    monkeypatch.setattr(_exact, "_one_query", lambda *args: calls.append(args) or lean(*args))
     vectors = random_unit(500, 384, seed=12)
     exhaustive_search(vectors[3], vectors, k=10)
     exhaustive_search(vectors[3], vectors, k=10, metric="dot")
     assert len(calls) == 2
-    exhaustive_search(vectors[3].astype(np.float64), vectors, k=10)  # not float32: general path
+    exhaustive_search(vectors[3].astype(np.float64), vectors, k=10)  # a float64 query is converted: lean too
+    assert len(calls) == 3
     exhaustive_search(vectors[3], np.asfortranarray(vectors), k=10)  # not C-contiguous
     exhaustive_search(vectors[3], vectors, k=10, metric="euclidean")
-    assert len(calls) == 2
+    exhaustive_search(vectors[:2], vectors, k=10)  # a batch
+    assert len(calls) == 3
 
 
 def test_single_float32_query_cosine_self_similarity_is_clipped_and_ties_by_index():
@@ -353,9 +357,9 @@ def test_single_float32_query_zero_vectors_and_overflow():
     assert exhaustive_search(np.array([1, 0], dtype=np.float32), vectors, k=3, metric="dot")[0].tolist() == [0, 1, 2]
     huge = np.array([[3e38, 3e38], [1.0, 0.0]], dtype=np.float32)  # dot products overflow to inf
     assert exhaustive_search(np.array([1, 0], dtype=np.float32), huge, k=2, metric="dot")[0].tolist() == [0, 1]
-    tiny = np.array([[1e-30, 0.0], [1.0, 0.0]], dtype=np.float32)  # its squared norm underflows to 0
-    with pytest.raises(ValueError, match=r"zero vector \(row 0 of vectors\)"):
-        exhaustive_search(np.array([1, 0], dtype=np.float32), tiny, k=1)
+    tiny = np.array([[1e-30, 0.0], [0.0, 1.0]], dtype=np.float32)  # its squared norm underflows float32
+    indices, scores = exhaustive_search(np.array([1, 0], dtype=np.float32), tiny, k=2)  # a direction all the same
+    assert indices.tolist() == [0, 1] and scores.tolist() == [1.0, 0.0]
 
 
 # --- HNSW -------------------------------------------------------------------------------------------
@@ -439,8 +443,11 @@ def test_hnsw_ef_property_and_k_larger_than_ef():
     index.ef = 300
     assert index.ef == 300
     np.testing.assert_array_equal(index.query(vectors[:4], k=20)[0], exhaustive_search(vectors[:4], vectors, k=20)[0])
-    for bad in (0, -1, 2.5, None):
-        with pytest.raises(ValueError, match="ef must be a whole number >= 1"):
+    for bad in (0, -1):
+        with pytest.raises(ValueError, match=f"ef must be at least 1, got {bad}"):
+            index.ef = bad
+    for bad in (2.5, None):
+        with pytest.raises(TypeError, match=f"ef must be a whole number, got {bad}"):
             index.ef = bad
 
 
@@ -492,12 +499,14 @@ def test_hnsw_nbytes_grows_with_content():
 
 
 def test_hnsw_bad_construction():
-    with pytest.raises(ValueError, match="space must be one of 'cosine', 'ip', 'dot', 'l2', 'euclidean', got 'L1'"):
+    with pytest.raises(ValueError, match="space='L1' is not supported: use one of 'cosine', 'ip', 'dot', 'l2'"):
         HNSWIndex(dims=4, space="L1")
-    with pytest.raises(ValueError, match="dims must be a whole number >= 1, got 0"):
+    with pytest.raises(ValueError, match="dims must be at least 1, got 0"):
         HNSWIndex(dims=0)
-    with pytest.raises(ValueError, match="M must be a whole number >= 1, got 2.5"):
+    with pytest.raises(TypeError, match="M must be a whole number, got 2.5"):
         HNSWIndex(dims=4, M=2.5)
+    with pytest.raises(ValueError, match="M must be at least 2, got 1"):
+        HNSWIndex(dims=4, M=1)
 
 
 def test_hnsw_empty_index_and_k_errors():

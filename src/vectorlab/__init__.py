@@ -17,8 +17,8 @@ from vectorlab.data import (
     save_embeddings,
 )
 from vectorlab.evaluate import drop_self, hit_at_k, mean_reciprocal_rank, overlap, rank_agreement, recall_at_k
+from vectorlab.hnsw import HNSWIndex
 from vectorlab.quantize import (
-    BinaryIndex,
     binary_threshold,
     dequantize_int8,
     hamming_distance,
@@ -34,7 +34,7 @@ from vectorlab.quantize import (
     unpack_binary,
 )
 from vectorlab.reduce import explained_variance, fit_pca, pca_reduce, truncate
-from vectorlab.search import HNSWIndex, exhaustive_search
+from vectorlab.search import exhaustive_search
 from vectorlab.similarity import (
     cosine_similarity,
     dot_product,
@@ -51,7 +51,7 @@ __all__ = [
     "Embeddings", "MissingKeyError", "load_dataset", "load_embeddings", "load_movie_queries", "load_movies",
     "load_words", "save_embeddings",
     "drop_self", "hit_at_k", "mean_reciprocal_rank", "overlap", "rank_agreement", "recall_at_k",
-    "BinaryIndex", "binary_threshold", "dequantize_int8", "hamming_distance", "int8_ranges", "nbytes_per_vector",
+    "binary_threshold", "dequantize_int8", "hamming_distance", "int8_ranges", "nbytes_per_vector",
     "quantize_binary", "quantize_int8", "random_rotation", "rescore", "search_binary", "search_int8", "size_table",
     "unpack_binary",
     "explained_variance", "fit_pca", "pca_reduce", "truncate",

@@ -1,19 +1,85 @@
-"""File helpers shared by the modules that write to disk: a safe folder/file name, an atomic write.
+"""Writing files so that a crash, a full disk or a bad path never leaves half a file (private helpers).
 
-Private: the cache (:mod:`vectorlab.cache`) and the dataset writer (:mod:`vectorlab.data`) use them so
-that both name models the same way and neither can leave half a file behind.
+:func:`atomic_write` writes to a temporary file in the target's folder, checks that every byte reached
+the disk (``fsync``), then renames it over the target with ``os.replace``, which is atomic: a reader
+sees the old file or the new one. On any error the temporary file is removed and the target untouched.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
-import tempfile
-import time
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-__all__ = ["slug", "atomic_write_text"]
+__all__ = ["atomic_write", "temporary_path", "file_sha256", "check_writable_path", "fsync_file", "slug"]
+
+
+def check_writable_path(path: Path, what: str) -> None:
+    """Raise a clear error before writing if ``path`` is a folder (or its parent is a file)."""
+    if path.is_dir():
+        raise IsADirectoryError(f"cannot save {what} to {path}: it is a folder; pass a file name inside it, "
+                                f"e.g. {path / 'index.bin'}")
+    if path.parent.exists() and not path.parent.is_dir():
+        raise NotADirectoryError(f"cannot save {what} to {path}: {path.parent} is a file, not a folder")
+
+
+@contextlib.contextmanager
+def temporary_path(path: Path) -> Iterator[Path]:
+    """A fresh temporary file name beside ``path`` (same file system), removed afterwards unless renamed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Not tempfile.mkstemp: its 0600 permissions would stay on the renamed file.
+    temporary = path.with_name(f".{path.name[:40]}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
+    temporary.touch(exist_ok=False)
+    try:
+        yield temporary
+    finally:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+
+
+def fsync_file(path: Path) -> None:
+    """Make sure a written file's bytes are on disk (a full disk raises here, not later)."""
+    with open(path, "rb+") as file:
+        os.fsync(file.fileno())
+
+
+def atomic_write(path: Path, content: bytes | Callable[[Path], None], what: str = "the file", *,
+                 fsync: bool = True) -> None:
+    """Write ``content`` (bytes, or a function that writes a given path) to ``path`` atomically.
+
+    ``fsync=False`` skips flushing to the disk: still atomic against a crashed process, not against power
+    loss (the embeddings cache, thousands of small recomputable files, uses it).
+
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
+    >>> atomic_write(target, b"hello")
+    >>> target.read_bytes(), sorted(p.name for p in target.parent.iterdir())
+    (b'hello', ['x.txt'])
+    """
+    check_writable_path(path, what)
+    with temporary_path(path) as temporary:
+        if isinstance(content, bytes):
+            with open(temporary, "wb") as file:
+                file.write(content)
+                if fsync:
+                    file.flush()
+                    os.fsync(file.fileno())
+        else:
+            content(temporary)
+            if fsync:
+                fsync_file(temporary)
+        os.replace(temporary, path)
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes, read in chunks."""
+    with open(path, "rb") as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -22,48 +88,10 @@ def slug(name: str) -> str:
     """``name`` made safe as one file or folder name: ``/`` becomes ``__``, other unsafe runs ``_``.
 
     The result never contains a path separator, never starts or ends with a dot (no ``..``, no hidden
-    file) and is never empty. Names made of letters, digits, ``.``, ``_`` and ``-`` are unchanged.
+    file) and is never empty. Names made of letters, digits, ``.``, ``_`` and ``-`` are unchanged, so
+    the cache and the dataset files (``words.use-multilingual-v3.json``) name a model the same way.
 
     >>> slug("openai/text-embedding-3-small"), slug("use-multilingual-v3"), slug("../x y")
     ('openai__text-embedding-3-small', 'use-multilingual-v3', '__x_y')
     """
     return _UNSAFE.sub("_", name.replace("/", "__")).strip(".") or "_"
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str, *, fsync: bool = False) -> Path:
-    """Write ``text`` (UTF-8, ``\\n`` line ends) to ``path`` so that readers see the old file or the new one.
-
-    The text goes to a uniquely named ``.*.tmp`` file in the same folder, which is then moved over
-    ``path`` with ``os.replace`` (atomic on one file system). Two writers never share a temporary file,
-    and on any failure (a lone surrogate that can't be encoded, a full disk) the temporary file is
-    removed and ``path`` is untouched. ``fsync=True`` also flushes the data to the disk first
-    (protects against power loss, not needed against a crashed process).
-    """
-    path = Path(path)
-    data = text.encode("utf-8")  # before any file exists: an unencodable text leaves nothing behind
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:24]}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as temp:
-            temp.write(data)
-            if fsync:
-                temp.flush()
-                os.fsync(temp.fileno())
-        _replace(temp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_name)
-        raise
-    return path
-
-
-def _replace(source: str, target: Path) -> None:
-    # On Windows os.replace fails while another process has the target open: retry briefly.
-    for attempt in range(20):
-        try:
-            os.replace(source, target)
-            return
-        except PermissionError:
-            if os.name != "nt" or attempt == 19:
-                raise
-            time.sleep(0.01 * (attempt + 1))

@@ -1,120 +1,90 @@
 """Input checks shared by every module: turn bad input into one clear error, never a numpy traceback.
 
-Each function returns the checked (and, where it says so, converted) value so callers can write
-``vectors = as_matrix(vectors, "vectors")`` and move on.
+One check per concept, each raising one error type per kind of mistake (see :mod:`vectorlab.errors`):
+a wrong type is an :class:`InputTypeError` (a ``TypeError``), a wrong value an :class:`InvalidInputError`
+(a ``ValueError``). Each function returns the checked (and, where it says so, converted) value so callers
+can write ``vectors = as_matrix(vectors, "vectors")`` and move on. Choices are ``Literal`` types, checked
+by :func:`check_choice` from the type itself, so the accepted values are written once.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import os
+from typing import Any, TypeVar, get_args
 
 import numpy as np
+import numpy.typing as npt
+
+from vectorlab.errors import InputTypeError, InvalidInputError
 
 __all__ = [
+    "describe",
+    "check_choice",
+    "check_int",
+    "check_positive_int",
+    "check_k",
+    "check_fits_in_memory",
     "as_matrix",
     "as_vector_or_matrix",
-    "check_k",
-    "check_positive_int",
     "check_same_dims",
     "check_packed",
     "check_nonzero",
 ]
 
+FloatArray = npt.NDArray[np.float32]
+T = TypeVar("T")
 
-def _describe(value: Any) -> str:
+
+def describe(value: Any) -> str:
     """A short description of a value for error messages (type and shape, never the whole array)."""
     if isinstance(value, np.ndarray):
         return f"array of shape {value.shape} and dtype {value.dtype}"
     return type(value).__name__
 
 
-def _to_float_array(value: Any, name: str) -> np.ndarray:
-    if isinstance(value, (str, bytes)):
-        raise TypeError(f"{name} is a {type(value).__name__}, expected numbers: embed the text first")
-    try:
-        array = np.asarray(value)
-    except (ValueError, TypeError) as error:  # ragged lists and the like
-        raise TypeError(f"{name} could not be read as an array of numbers ({error})") from None
-    if array.dtype == object:
-        raise TypeError(
-            f"{name} is not a rectangular array of numbers ({_describe(value)}): "
-            "check that every vector has the same length"
-        )
-    if array.dtype.kind not in "fiub":
-        raise TypeError(f"{name} must hold numbers, got {_describe(array)}")
-    array = array.astype(np.float32, copy=False)
-    if array.size == 0:
-        raise ValueError(f"{name} is empty ({_describe(array)}): pass at least one vector")
-    if not np.isfinite(array).all():
-        bad = np.argwhere(~np.isfinite(array))[0]
-        raise ValueError(
-            f"{name} contains NaN or infinity (first at index {tuple(int(i) for i in bad)}): "
-            "remove or re-embed that vector"
-        )
-    return array
+def check_choice(value: Any, choices: Any, name: str) -> Any:
+    """Check that ``value`` is one of a ``Literal`` type's values (or of a tuple) and return it.
 
-
-def as_matrix(value: Any, name: str = "vectors") -> np.ndarray:
-    """Check that ``value`` is a non-empty, finite 2-D array of numbers and return it as float32.
-
-    >>> as_matrix([[1, 2], [3, 4]]).dtype
-    dtype('float32')
-    """
-    array = _to_float_array(value, name)
-    if array.ndim != 2:
-        raise ValueError(f"{name} must be 2-D (n_vectors, dims), got {_describe(array)}")
-    return array
-
-
-def as_vector_or_matrix(value: Any, name: str = "query") -> tuple[np.ndarray, bool]:
-    """Return ``(matrix, was_single)``: a 1-D vector becomes a one-row matrix so code can be written once.
-
-    >>> matrix, single = as_vector_or_matrix([1.0, 0.0])
-    >>> matrix.shape, single
-    ((1, 2), True)
-    """
-    array = _to_float_array(value, name)
-    if array.ndim == 1:
-        return array[np.newaxis, :], True
-    if array.ndim == 2:
-        return array, False
-    raise ValueError(f"{name} must be one vector (dims,) or a batch (n, dims), got {_describe(array)}")
-
-
-def check_same_dims(query: np.ndarray, index: np.ndarray, query_name: str = "query",
-                    index_name: str = "index") -> None:
-    """Raise if the last axes differ: the classic mistake of mixing two embedding models.
-
-    The fix names the query when the first argument is one, else both sides (e.g. ``a`` and ``b``).
-
-    >>> check_same_dims(np.zeros((1, 3)), np.zeros((5, 4)))
+    >>> from typing import Literal
+    >>> check_choice("dot", Literal["cosine", "dot"], "metric")
+    'dot'
+    >>> check_choice("cos", Literal["cosine", "dot"], "metric")
     Traceback (most recent call last):
     ...
-    ValueError: query has 3 dims, index has 4: embed the query with the same model (and dimensions) as the data
-    >>> check_same_dims(np.zeros(3), np.zeros(4), "a", "b")
+    vectorlab.errors.InvalidInputError: metric='cos' is not supported: use one of 'cosine', 'dot'
+    """
+    allowed = get_args(choices) or tuple(choices)
+    if not isinstance(value, str) or value not in allowed:
+        raise InvalidInputError(f"{name}={value!r} is not supported: use one of {', '.join(map(repr, allowed))}")
+    return value
+
+
+def check_int(value: Any, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Check that ``value`` is a whole number (not a bool, not a float) within the bounds; return it.
+
+    >>> check_int(-2, "decimals", minimum=0)
     Traceback (most recent call last):
     ...
-    ValueError: a has 3 dims, b has 4: embed both with the same model and dimensions
+    vectorlab.errors.InvalidInputError: decimals must be at least 0, got -2
     """
-    if query.shape[-1] != index.shape[-1]:
-        fix = ("embed the query with the same model (and dimensions) as the data" if query_name == "query"
-               else "embed both with the same model and dimensions")
-        raise ValueError(f"{query_name} has {query.shape[-1]} dims, {index_name} has {index.shape[-1]}: {fix}")
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise InputTypeError(f"{name} must be a whole number, got {value!r} ({type(value).__name__})")
+    if minimum is not None and value < minimum:
+        raise InvalidInputError(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise InvalidInputError(f"{name} must be at most {maximum}, got {value}")
+    return int(value)
 
 
-def check_positive_int(value: Any, name: str) -> int:
+def check_positive_int(value: Any, name: str, maximum: int | None = None) -> int:
     """Check that ``value`` is a whole number of at least 1 (a count such as k or dims) and return it.
 
     >>> check_positive_int(0, "dims")
     Traceback (most recent call last):
     ...
-    ValueError: dims must be at least 1, got 0
+    vectorlab.errors.InvalidInputError: dims must be at least 1, got 0
     """
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be a whole number, got {value!r}")
-    if value <= 0:
-        raise ValueError(f"{name} must be at least 1, got {value}")
-    return int(value)
+    return check_int(value, name, minimum=1, maximum=maximum)
 
 
 def check_k(k: Any, n: int, what: str = "vectors available") -> int:
@@ -127,44 +97,149 @@ def check_k(k: Any, n: int, what: str = "vectors available") -> int:
     >>> check_k(5, 4, "vectors in the index")
     Traceback (most recent call last):
     ...
-    ValueError: k=5 is larger than the 4 vectors in the index: use k <= 4
-    >>> check_k(5, 4, "candidates per query available")
+    vectorlab.errors.InvalidInputError: k=5 is larger than the 4 vectors in the index: use k <= 4
+    """
+    checked = check_positive_int(k, "k")
+    if checked > n:
+        raise InvalidInputError(f"k={checked} is larger than the {n} {what}: use k <= {n}")
+    return checked
+
+
+def _physical_memory() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - Windows has no sysconf
+        return None
+
+
+def check_fits_in_memory(nbytes: int, what: str, fix: str) -> None:
+    """Raise a clear error, before allocating, when ``what`` needs more bytes than the machine has.
+
+    >>> check_fits_in_memory(10**20, "a test array", "ask for less")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: k=5 is larger than the 4 candidates per query available: use k <= 4
+    vectorlab.errors.InvalidInputError: a test array would need 100,000,000,000 GB, more than ...
     """
-    k = check_positive_int(k, "k")
-    if k > n:
-        raise ValueError(f"k={k} is larger than the {n} {what}: use k <= {n}")
-    return int(k)
+    memory = _physical_memory()
+    if memory is not None and nbytes > memory:
+        raise InvalidInputError(
+            f"{what} would need {nbytes / 1e9:,.0f} GB, more than this machine's {memory / 1e9:,.0f} GB: {fix}"
+        )
 
 
-def check_packed(value: Any, name: str = "codes") -> np.ndarray:
+def _to_float_array(value: Any, name: str) -> FloatArray:
+    if isinstance(value, str | bytes):
+        raise InputTypeError(f"{name} is a {type(value).__name__}, expected numbers: embed the text first")
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as error:  # ragged lists and the like
+        raise InputTypeError(f"{name} could not be read as an array of numbers ({error})") from None
+    if array.dtype == object:
+        raise InputTypeError(
+            f"{name} is not a rectangular array of numbers ({describe(value)}): "
+            "check that every vector has the same length"
+        )
+    if array.dtype.kind not in "fiub":
+        raise InputTypeError(f"{name} must hold numbers, got {describe(array)}")
+    if array.size == 0:
+        raise InvalidInputError(f"{name} is empty ({describe(array)}): pass at least one vector")
+    with np.errstate(over="ignore"):  # float64 beyond float32's range becomes inf, reported below
+        converted = array.astype(np.float32, copy=False)
+    if not np.isfinite(converted).all():
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(converted))[0])
+        if not np.isfinite(array[bad]):
+            raise InvalidInputError(
+                f"{name} contains NaN or infinity (first at index {bad}): remove or re-embed that vector"
+            )
+        raise InvalidInputError(
+            f"{name} holds {array[bad]!r} at index {bad}, beyond float32's range (about 3.4e38): "
+            "scale the vectors down"
+        )
+    return converted
+
+
+def as_matrix(value: Any, name: str = "vectors", check_finite: bool = True) -> FloatArray:
+    """Check that ``value`` is a non-empty, finite 2-D array of numbers and return it as float32.
+
+    ``check_finite=False`` returns a float32 matrix as it is, without the pass over it that looks for
+    NaN/inf: for callers whose result proves it (a finite score block), which then call again to report.
+
+    >>> as_matrix([[1, 2], [3, 4]]).dtype
+    dtype('float32')
+    """
+    if (not check_finite and isinstance(value, np.ndarray) and value.dtype == np.float32 and value.ndim == 2
+            and value.size):
+        return value
+    array = _to_float_array(value, name)
+    if array.ndim != 2:
+        raise InvalidInputError(f"{name} must be 2-D (n_vectors, dims), got {describe(array)}")
+    return array
+
+
+def as_vector_or_matrix(value: Any, name: str = "query") -> tuple[FloatArray, bool]:
+    """Return ``(matrix, was_single)``: a 1-D vector becomes a one-row matrix so code can be written once.
+
+    >>> matrix, single = as_vector_or_matrix([1.0, 0.0])
+    >>> matrix.shape, single
+    ((1, 2), True)
+    """
+    array = _to_float_array(value, name)
+    if array.ndim == 1:
+        return array[np.newaxis, :], True
+    if array.ndim == 2:
+        return array, False
+    raise InvalidInputError(f"{name} must be one vector (dims,) or a batch (n, dims), got {describe(array)}")
+
+
+def check_same_dims(query: np.ndarray, index: np.ndarray, query_name: str = "query",
+                    index_name: str = "index") -> None:
+    """Raise if the last axes differ: the classic mistake of mixing two embedding models.
+
+    >>> check_same_dims(np.zeros((1, 3)), np.zeros((5, 4)))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    vectorlab.errors.InvalidInputError: query has 3 dims, index has 4: embed the query with the same model (and ...
+    """
+    if query.shape[-1] != index.shape[-1]:
+        fix = ("embed the query with the same model (and dimensions) as the data" if query_name == "query"
+               else "embed both with the same model and dimensions")
+        raise InvalidInputError(f"{query_name} has {query.shape[-1]} dims, {index_name} has {index.shape[-1]}: {fix}")
+
+
+def check_packed(value: Any, name: str = "codes") -> npt.NDArray[np.uint8]:
     """Check that ``value`` holds packed binary codes (uint8 from ``np.packbits``) and return it as 2-D."""
     if not isinstance(value, np.ndarray) or value.dtype != np.uint8:
-        raise TypeError(
-            f"{name} must be packed bits as a uint8 array (from quantize_binary), got {_describe(value)}"
+        raise InputTypeError(
+            f"{name} must be packed bits as a uint8 array (from quantize_binary), got {describe(value)}"
         )
     if value.size == 0:
-        raise ValueError(f"{name} is empty: pass at least one code")
+        raise InvalidInputError(f"{name} is empty: pass at least one code")
     if value.ndim == 1:
         return value[np.newaxis, :]
     if value.ndim != 2:
-        raise ValueError(f"{name} must be 1-D or 2-D packed bits, got {_describe(value)}")
+        raise InvalidInputError(f"{name} must be 1-D or 2-D packed bits, got {describe(value)}")
     return value
 
 
 def check_nonzero(norms: np.ndarray, name: str = "vectors", *, single: bool = False,
-                  problem: str = "got a zero vector", fix: str = "remove it") -> None:
-    """Raise if any row norm is zero, naming the first zero row of ``name`` (or ``name`` itself if ``single``).
+                  problem: str = "got a zero vector", fix: str = "remove it",
+                  rows: np.ndarray | None = None) -> None:
+    """Raise if any norm is zero, naming the first zero row of ``name`` (or ``name`` itself if ``single``).
+
+    ``rows`` gives the row number of each norm when they are not simply 0, 1, 2, ... (a block, candidates).
+    Compute the norms with :func:`vectorlab._linalg.row_norms`: only an all-zero vector has norm 0.
 
     >>> check_nonzero(np.array([1.0, 0.0]), "b", problem="cosine similarity is undefined for a zero vector",
-    ...               fix="remove it or use dot_product")
+    ...               fix="remove it or use dot_product")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: cosine similarity is undefined for a zero vector (row 1 of b): remove it or use dot_product
+    vectorlab.errors.InvalidInputError: cosine similarity is undefined for a zero vector (row 1 of b): remove it or ...
     """
-    zero_rows = np.flatnonzero(np.asarray(norms) == 0)
-    if zero_rows.size:
-        where = name if single else f"row {int(zero_rows[0])} of {name}"
-        raise ValueError(f"{problem} ({where}): {fix}")
+    norms = np.asarray(norms)
+    if norms.min() > 0:  # the usual case, in one reduction (NaN compares False and is looked at below)
+        return
+    zero = np.flatnonzero(norms.ravel() == 0)
+    if zero.size:
+        row = int(zero[0]) if rows is None else int(np.asarray(rows).ravel()[zero[0]])
+        where = name if single else f"row {row} of {name}"
+        raise InvalidInputError(f"{problem} ({where}): {fix}")

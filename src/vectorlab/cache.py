@@ -15,7 +15,7 @@ a committed entry is. Vectors are written with the shortest decimal form that re
 same float32, so a cached vector equals the computed one bit for bit.
 
 Durability: an entry is written to a temporary file in the same folder and moved into place with
-``os.replace`` (:func:`vectorlab._files.atomic_write_text`), which is atomic, so a reader sees the old
+``os.replace`` (:func:`vectorlab._files.atomic_write`), which is atomic, so a reader sees the old
 entry or the new one, never half of one.
 Two processes writing the same entry at once both write whole files and the last one wins; a process
 killed mid-write leaves at most a stray ``*.tmp`` file, which is never read. A file that is damaged
@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from vectorlab._files import atomic_write_text, slug
+from vectorlab._files import atomic_write, slug
 from vectorlab.errors import CacheWarning
 
 __all__ = ["EmbeddingCache", "cache_key", "format_vector", "RESERVED_FOLDERS"]
@@ -151,7 +151,7 @@ class EmbeddingCache:
             f'  "vector": {format_vector(values)}\n'
             "}\n"
         )
-        atomic_write_text(path, content, fsync=self.fsync)
+        atomic_write(path, content.encode("utf-8"), "the cache entry", fsync=self.fsync)
         return path
 
     def put_many(self, model: str, dimensions: int | None, texts: Sequence[str], vectors: np.ndarray) -> None:

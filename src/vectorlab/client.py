@@ -237,7 +237,7 @@ class EmbeddingClient:
         batches = self._batches(todo, choice)
         if show_progress is None:
             show_progress = len(batches) > 1 or len(todo) > 256
-        from tqdm import tqdm  # type: ignore[import-untyped]  # no stubs in the venv
+        from tqdm import tqdm
 
         with tqdm(total=len(todo), disable=not show_progress or not todo, unit="text", file=sys.stderr,
                   desc=f"Embedding with {choice.request_name}") as bar:

@@ -24,7 +24,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from vectorlab._validation import as_matrix
+from vectorlab._files import atomic_write
+from vectorlab._json_files import read_json
+from vectorlab._validation import as_matrix, check_int
+from vectorlab.errors import DataFileError, InputTypeError, InvalidInputError, VectorlabError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,7 +50,7 @@ __all__ = [
 ]
 
 
-class MissingKeyError(KeyError, ValueError):
+class MissingKeyError(VectorlabError, KeyError, ValueError):
     """A key that is not in an :class:`Embeddings`; both a ``KeyError`` and a ``ValueError``.
 
     ``str()`` is the plain message (a bare ``KeyError`` would show it in quotes).
@@ -75,16 +78,24 @@ class Embeddings:
     dimensions: int = 0
 
     def __post_init__(self) -> None:
+        if not isinstance(self.model, str) or not self.model:
+            raise InputTypeError(f"model must be the name of the model that made the vectors, got {self.model!r}")
         vectors = as_matrix(self.vectors, f"vectors of {self.model!r}")
+        if isinstance(self.keys, str | bytes):
+            raise InputTypeError("keys is a single string: pass one key per vector, e.g. a list of texts")
         keys = list(self.keys)
+        not_text = next((key for key in keys if not isinstance(key, str)), None)
+        if not_text is not None:
+            raise InputTypeError(f"every key must be a str (the text embedded), got {not_text!r}")
         if len(keys) != len(vectors):
-            raise ValueError(f"{len(keys)} keys but {len(vectors)} vectors: they must pair up one to one")
+            raise InvalidInputError(f"{len(keys)} keys but {len(vectors)} vectors: they must pair up one to one")
         if len(set(keys)) != len(keys):
             seen: set[str] = set()
-            duplicate = next(key for key in keys if key in seen or seen.add(key))
-            raise ValueError(f"key {duplicate!r} appears more than once: keys must be unique")
-        if self.dimensions and self.dimensions != vectors.shape[1]:
-            raise ValueError(
+            duplicate = next(key for key in keys if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+            raise InvalidInputError(f"key {duplicate!r} appears more than once: keys must be unique")
+        dimensions = check_int(self.dimensions, "dimensions", minimum=0)
+        if dimensions and dimensions != vectors.shape[1]:
+            raise InvalidInputError(
                 f"model {self.model!r} is recorded with {self.dimensions} dimensions but the vectors have "
                 f"{vectors.shape[1]}: the file is inconsistent, regenerate it"
             )
@@ -105,7 +116,7 @@ class Embeddings:
     def index(self, key: str) -> int:
         """Row of ``key``; a missing key raises :class:`MissingKeyError` suggesting the closest keys."""
         try:
-            return self._positions[key]  # type: ignore[attr-defined]
+            return int(self._positions[key])  # type: ignore[attr-defined]
         except KeyError:
             close = difflib.get_close_matches(str(key), self.keys, n=3, cutoff=0.6)
             hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else "check the spelling"
@@ -115,7 +126,8 @@ class Embeddings:
 
     def vector(self, key: str) -> np.ndarray:
         """The vector of ``key`` (a view into :attr:`vectors`)."""
-        return self.vectors[self.index(key)]
+        vector: np.ndarray = self.vectors[self.index(key)]
+        return vector
 
     def subset(self, keys: Iterable[str]) -> Embeddings:
         """A new :class:`Embeddings` with only ``keys``, in that order."""
@@ -124,61 +136,83 @@ class Embeddings:
         return Embeddings(keys, self.vectors[rows], self.model, self.dimensions)
 
 
+def _file_error(path: Path, problem: str) -> DataFileError:
+    return DataFileError(f"{path}: {problem}", path)
+
+
+def _header_int(payload: Mapping[str, Any], key: str, path: Path) -> int | None:
+    """An optional whole-number header field (``dimensions``, ``count``), refusing 2.7, "abc" or true."""
+    value = payload.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise _file_error(path, f"{key!r} must be a whole number of at least 1, got {value!r}: fix or regenerate it")
+    return value
+
+
+def _vector_rows(mapping: Mapping[str, Any], path: Path, dims: int | None) -> np.ndarray:
+    """The vectors as float32 ``[n, d]``: each a list of ``d`` finite numbers (no strings, no booleans)."""
+    expected = dims
+    for key, value in mapping.items():
+        if not isinstance(value, list):
+            raise _file_error(path, f"the value for {key!r} is not a list of numbers (it is a "
+                                    f"{type(value).__name__}): fix or regenerate the file")
+        odd = [x for x in value if isinstance(x, bool) or not isinstance(x, int | float)]
+        if odd:
+            raise _file_error(path, f"the vector for {key!r} must hold only numbers, found {odd[0]!r}: "
+                                    "fix or regenerate the file")
+        expected = len(value) if expected is None else expected
+        if len(value) != expected:
+            raise _file_error(path, f"{key!r} has {len(value)} numbers but the file's vectors have {expected}: "
+                                    "the file mixes models or is damaged, regenerate it")
+    with np.errstate(over="ignore"):
+        vectors = np.array(list(mapping.values()), dtype=np.float32).reshape(len(mapping), expected or 0)
+    if not np.isfinite(vectors).all():
+        row = int(np.argwhere(~np.isfinite(vectors))[0][0])
+        raise _file_error(path, f"the vector for {list(mapping)[row]!r} holds a value beyond float32's range: "
+                                "regenerate the file")
+    return vectors
+
+
 def _embeddings_from_json(payload: Any, path: Path, model: str | None) -> Embeddings:
     if isinstance(payload, Mapping) and "vectors" in payload:
         recorded = payload.get("model")
         if not isinstance(recorded, str) or not recorded:
-            raise ValueError(f"{path} has 'vectors' but no 'model' name: add one, or load the mapping alone")
+            raise _file_error(path, "it has 'vectors' but no 'model' name: add one, or load the mapping alone")
         if model is not None and model != recorded:
-            raise ValueError(
-                f"{path} holds {recorded!r} embeddings, not {model!r}: load the file made with {model!r} "
-                "or embed the data again with that model"
-            )
-        mapping, model, dims = payload["vectors"], recorded, payload.get("dimensions", 0)
+            raise _file_error(path, f"it holds {recorded!r} embeddings, not {model!r}: load the file made with "
+                                    f"{model!r} or embed the data again with that model")
+        mapping, model = payload["vectors"], recorded
+        dims, count = _header_int(payload, "dimensions", path), _header_int(payload, "count", path)
     elif isinstance(payload, Mapping):
         if model is None:
-            raise ValueError(
-                f"{path} is a plain {{text: vector}} mapping with no model recorded: "
-                "pass model='...' naming the model that made it"
-            )
-        mapping, dims = payload, 0
+            raise _file_error(path, "it is a plain {text: vector} mapping with no model recorded: "
+                                    "pass model='...' naming the model that made it")
+        mapping, dims, count = payload, None, None
     else:
-        raise ValueError(
-            f"{path} has an unknown JSON shape (top level is {type(payload).__name__}): expected "
-            '{"model": ..., "dimensions": ..., "vectors": {text: [floats]}} or a plain {text: [floats]} mapping'
-        )
+        raise _file_error(path, f"unknown JSON shape (top level is {type(payload).__name__}): expected "
+                                '{"model": ..., "dimensions": ..., "vectors": {text: [floats]}} or a plain '
+                                "{text: [floats]} mapping")
     if not isinstance(mapping, Mapping) or not mapping:
-        raise ValueError(f"{path}: 'vectors' must be a non-empty mapping of text to a list of numbers")
-    keys = list(mapping)
-    lengths = {len(v) if isinstance(v, list) else -1 for v in mapping.values()}
-    if -1 in lengths:
-        bad = next(k for k, v in mapping.items() if not isinstance(v, list))
-        raise ValueError(f"{path}: the value for {bad!r} is not a list of numbers (unknown JSON shape)")
-    expected = int(dims) if dims else len(mapping[keys[0]])
-    if lengths != {expected}:
-        bad = next(k for k, v in mapping.items() if len(v) != expected)
-        raise ValueError(
-            f"{path}: {bad!r} has {len(mapping[bad])} numbers but the file's vectors have {expected}: "
-            "the file mixes models or is damaged, regenerate it"
-        )
-    try:
-        vectors = np.array([mapping[k] for k in keys], dtype=np.float32)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{path}: vectors must hold only numbers ({error})") from None
-    return Embeddings(keys, vectors, model, expected)
+        raise _file_error(path, "'vectors' must be a non-empty mapping of text to a list of numbers")
+    if count is not None and count != len(mapping):
+        raise _file_error(path, f"its header says 'count': {count} but it holds {len(mapping)} vectors: "
+                                "the file was cut or edited, regenerate it")
+    vectors = _vector_rows(mapping, path, dims)
+    return Embeddings(list(mapping), vectors, model, vectors.shape[1])
 
 
 def load_embeddings(path: str | os.PathLike[str], model: str | None = None) -> Embeddings:
-    """Read an embeddings JSON file; ``model`` (if given) must match the one recorded in the file."""
+    """Read an embeddings JSON file; ``model`` (if given) must match the one recorded in the file.
+
+    The file is read strictly: a repeated key, a string or boolean among the numbers, a header that
+    disagrees with the vectors, or bytes that are not UTF-8 raise :class:`~vectorlab.errors.DataFileError`
+    naming the file.
+    """
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"no embeddings file at {path}: run `python scripts/prepare_data.py` to build it")
-    with path.open(encoding="utf-8") as file:
-        try:
-            payload = json.load(file)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{path} is not valid JSON ({error}): regenerate it") from None
-    return _embeddings_from_json(payload, path, model)
+    return _embeddings_from_json(read_json(path), path, model)
 
 
 def _format_vector(vector: np.ndarray, decimals: int) -> str:
@@ -190,9 +224,16 @@ def save_embeddings(path: str | os.PathLike[str], embeddings: Embeddings, source
     """Write ``embeddings`` as readable JSON (one text per line), byte-identical for identical input.
 
     Values are rounded to ``decimals`` places (6 keeps cosine similarities exact to ~1e-6 and halves the
-    file size). The file is written to a temporary name and renamed, so a crash never leaves half a file.
+    file size; 1 to 9). The file is written to a temporary name and renamed, so a crash, a full disk or a
+    text that cannot be written never leaves half a file or a stray temporary one.
     """
     path = Path(path)
+    if not isinstance(embeddings, Embeddings):
+        raise InputTypeError(f"embeddings must be an Embeddings, got {type(embeddings).__name__}: "
+                             "wrap keys and vectors with Embeddings(keys, vectors, model)")
+    decimals = check_int(decimals, "decimals", minimum=1, maximum=9)
+    if not isinstance(source, str):
+        raise InputTypeError(f"source must be a string, got {type(source).__name__}")
     header = {"model": embeddings.model, "dimensions": embeddings.dimensions, "count": len(embeddings)}
     if source:
         header["source"] = source
@@ -205,10 +246,13 @@ def save_embeddings(path: str | os.PathLike[str], embeddings: Embeddings, source
     ]
     lines.append(",\n".join(rows))
     lines += ["  }", "}", ""]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text("\n".join(lines), encoding="utf-8", newline="\n")
-    os.replace(temporary, path)
+    try:
+        content = "\n".join(lines).encode("utf-8")
+    except UnicodeEncodeError as error:
+        bad = error.object[max(0, error.start - 20): error.end + 20]
+        raise InvalidInputError(f"cannot write {path}: a key or the source holds a lone surrogate "
+                                f"({bad!r}), which is not valid text: fix that key") from None
+    atomic_write(path, content, "the embeddings")
     return path
 
 

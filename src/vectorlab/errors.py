@@ -133,6 +133,9 @@ _SECRET_PARAMETER = re.compile(rf"(?i)([?&;]\s*(?:{_SECRET_NAMES})=)[^&#\s\"'<>]
 _PASSWORD_KEYWORD = re.compile(r"(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s'\"&;]+)")
 
 
+_ONLY_EDGES = re.compile(rf"[{_EDGE}]+")
+
+
 def _whole_token(secret: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![^{_EDGE}]){re.escape(secret)}(?![^{_EDGE}])")
 
@@ -173,8 +176,8 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
         for form in dict.fromkeys((secret, quote(secret, safe=""), quote_plus(secret))):
             if len(form) >= MIN_ANYWHERE_SECRET:
                 text = text.replace(form, "***")
-            else:
-                text = _whole_token(form).sub("***", text)
+            elif not _ONLY_EDGES.fullmatch(form):  # a "/" or ":" password is punctuation, not a token;
+                text = _whole_token(form).sub("***", text)  # inside a URL step 2 still hides it
         # Servers often echo a key partly masked: hide its first and last characters too.
         if len(secret) >= 12:
             text = text.replace(secret[:8], "***").replace(secret[-6:], "***")
@@ -184,3 +187,43 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     for pattern in _TOKEN_PATTERNS:
         text = pattern.sub("***", text)
     return text
+
+
+# --- errors of the numeric core: search, quantize, similarity, reduce, embeddings and index files --------
+#
+# One type per kind of mistake, each also the builtin it refines, so ``except ValueError`` keeps working:
+#
+#     VectorlabError
+#     ├── InvalidInputError (also ValueError)   a value out of range, of the wrong shape, not finite, ...
+#     │   └── OutOfRangeError (also IndexError) a row number that is not in the array it indexes
+#     ├── InputTypeError (also TypeError)       an argument of the wrong type (a string for a vector, ...)
+#     ├── DataFileError (also ValueError)       a file on disk is damaged or not what it claims; ``path``
+#     └── IndexStateError (also RuntimeError)   an index left unusable by a failed operation: rebuild it
+
+
+class InvalidInputError(VectorlabError, ValueError):
+    """An argument has the right type but a wrong value: out of range, wrong shape, NaN, a zero vector..."""
+
+
+class OutOfRangeError(InvalidInputError, IndexError):
+    """A row number (e.g. a rescoring candidate) outside the array it indexes."""
+
+
+class InputTypeError(VectorlabError, TypeError):
+    """An argument of the wrong type: a string where numbers are expected, floats where codes are..."""
+
+
+class DataFileError(VectorlabError, ValueError):
+    """A file (embeddings JSON, HNSW index, its settings) is damaged or inconsistent; ``path`` names it."""
+
+    def __init__(self, message: str, path: object = None) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+class IndexStateError(VectorlabError, RuntimeError):
+    """An index was left unusable by a failed operation (e.g. hnswlib ran out of memory while adding)."""
+
+
+__all__ += ["InvalidInputError", "OutOfRangeError", "InputTypeError", "DataFileError",
+            "IndexStateError"]

@@ -1,30 +1,99 @@
-"""Execute the workshop notebooks headless, the same way for ``python tasks.py notebooks`` and the tests."""
+"""Execute the notebooks headless, the same way for ``python tasks.py notebooks``, the site and the tests.
+
+The kernel is the one this environment provides (``python3`` from ipykernel); the saved notebook's
+``kernelspec`` is set from that kernel's own spec, so JupyterLab and VS Code find nothing to change when
+they open it. The kernel talks to this process over CurveZMQ-encrypted sockets (or a Unix socket when
+pyzmq has no Curve support), so ipykernel has no reason to warn about plain-text TCP.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-__all__ = ["OFFLINE_ENV", "notebook_paths", "execute_notebook"]
+__all__ = [
+    "OFFLINE_ENV",
+    "STATIC_RENDERER",
+    "KERNEL_NAME",
+    "notebook_paths",
+    "notebook_section",
+    "find_browser",
+    "static_image_env",
+    "kernelspec_metadata",
+    "execute_notebook",
+]
 
 OFFLINE_ENV: dict[str, str] = {
-    "API_HOST": "local",
+    "API_HOST": "use",
     "HF_HUB_OFFLINE": "1",
     "TRANSFORMERS_OFFLINE": "1",
     "TOKENIZERS_PARALLELISM": "false",
 }
-"""The offline defaults: the local model (or, without it, the committed cache) and no hub look-ups."""
+"""The offline defaults: the offline model (texts it has seen come from the cache) and no hub look-ups."""
+
+STATIC_RENDERER = "plotly_mimetype+png"
+"""Plotly renderers whose outputs share one bundle: the interactive figure (JSON, drawn by JupyterLab,
+VS Code and the site) and a PNG of it (shown by GitHub and any viewer that runs no JavaScript)."""
+
+KERNEL_NAME = "python3"
+
+SECTIONS: tuple[tuple[str, str], ...] = (("", "workshop"), ("solutions", "solutions"), ("deep-dives", "deep dives"))
+"""(sub-folder of ``notebooks/``, section name) in the order the notebooks are run and listed."""
+
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 
 
 def notebook_paths(folder: str | os.PathLike[str]) -> list[Path]:
-    """The numbered notebooks in ``folder`` (``01_generate.ipynb`` ...), in order."""
-    paths = sorted(Path(folder).glob("[0-9][0-9]_*.ipynb"))
-    if not paths:
+    """Every notebook under ``folder``: the numbered workshop path (``01_generate.ipynb`` ...), then
+    ``solutions/*.ipynb``, then ``deep-dives/*.ipynb``, each group sorted by name."""
+    folder = Path(folder)
+    workshop = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    if not workshop:
         raise FileNotFoundError(f"no notebooks named like 01_*.ipynb in {folder}")
-    return paths
+    others = [path for sub, _ in SECTIONS[1:] for path in sorted((folder / sub).glob("*.ipynb"))]
+    return workshop + others
+
+
+def notebook_section(path: str | os.PathLike[str]) -> str:
+    """``"workshop"``, ``"solutions"`` or ``"deep dives"``, from the folder the notebook is in."""
+    parent = Path(path).parent.name
+    return next((name for sub, name in SECTIONS[1:] if parent == sub), "workshop")
+
+
+def find_browser() -> str | None:
+    """The Chrome/Chromium that plotly's static export (kaleido 1.x) will drive, or None.
+
+    ``BROWSER_PATH`` wins when it names an existing file (kaleido reads the same variable); else the
+    first of chromium, chromium-browser, google-chrome ... on the ``PATH``.
+    """
+    configured = os.environ.get("BROWSER_PATH")
+    if configured and Path(configured).is_file():
+        return configured
+    return next((found for name in BROWSERS if (found := shutil.which(name))), None)
+
+
+def static_image_env() -> dict[str, str]:
+    """Environment for a kernel whose plotly figures also carry a PNG (needs kaleido and a browser)."""
+    browser = find_browser()
+    if browser is None:
+        raise RuntimeError(
+            "static images of the figures need Chrome or Chromium for plotly's export (kaleido), and none was "
+            f"found (looked for BROWSER_PATH, then {', '.join(BROWSERS)} on the PATH). Fix: install one "
+            "(Debian/Ubuntu: sudo apt-get install chromium) or set BROWSER_PATH to its executable.")
+    return {"PLOTLY_RENDERER": STATIC_RENDERER, "BROWSER_PATH": browser}
+
+
+def kernelspec_metadata(kernel_name: str = KERNEL_NAME) -> dict[str, str]:
+    """The ``kernelspec`` notebook metadata of the kernel this environment provides, as Jupyter writes it."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec = KernelSpecManager().get_kernel_spec(kernel_name)
+    return {"display_name": spec.display_name, "language": spec.language, "name": kernel_name}
 
 
 @contextmanager
@@ -41,35 +110,67 @@ def _environment(overrides: Mapping[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
+def _quiet_transport() -> tuple[Any, str | None]:
+    """Kernel manager settings under which ipykernel does not warn about unencrypted TCP.
+
+    Returns the traitlets config and, for a Unix-socket transport, the temporary folder holding the sockets.
+    """
+    import tempfile
+
+    import zmq
+    from jupyter_client.manager import KernelManager
+    from traitlets.config import Config
+
+    config = Config()
+    if zmq.has("curve") and KernelManager.class_traits().get("transport_encryption") is not None:
+        config.KernelManager.transport_encryption = "auto"  # Curve keys, when the kernelspec supports them
+        return config, None
+    if os.name != "nt":  # older jupyter_client, or pyzmq without Curve: Unix sockets, outside the project
+        folder = tempfile.mkdtemp(prefix="vectorlab-kernel-")
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = os.path.join(folder, "kernel")
+        return config, folder
+    return config, None  # Windows without Curve: TCP on 127.0.0.1 (ipykernel may warn)
+
+
 def execute_notebook(path: str | os.PathLike[str], *, write: bool = False, timeout: int = 600,
                      env: Mapping[str, str] | None = None, output: str | os.PathLike[str] | None = None) -> float:
     """Run every cell of the notebook at ``path`` top to bottom and return the seconds it took.
 
     Cells run with the notebook's folder as working directory, in a fresh kernel whose environment is
-    this process's plus ``env`` (default :data:`OFFLINE_ENV`). A failing cell raises
-    ``nbclient.exceptions.CellExecutionError`` naming the cell. With ``write=True`` the outputs are
-    saved back into the file; otherwise the file is left untouched. ``output`` saves the executed
-    notebook to another path instead (to inspect its outputs without touching the original).
+    this process's plus ``env`` (default :data:`OFFLINE_ENV`; add :func:`static_image_env` for figures
+    with PNGs). A failing cell raises ``nbclient.exceptions.CellExecutionError`` naming the cell. With
+    ``write=True`` the outputs are saved back into the file; otherwise the file is left untouched.
+    ``output`` saves the executed notebook to another path instead (its folder is created).
+    The saved notebook's ``kernelspec`` is that of the kernel that ran it (:func:`kernelspec_metadata`).
     """
     import nbformat
     from nbclient import NotebookClient
 
     path = Path(path)
     notebook = nbformat.read(path, as_version=4)
+    config, socket_folder = _quiet_transport()
     client = NotebookClient(
         notebook,
         timeout=timeout,
-        kernel_name="python3",
+        kernel_name=KERNEL_NAME,
         resources={"metadata": {"path": str(path.parent)}},
         record_timing=False,
         coalesce_streams=True,  # one progress bar per cell, not one output per refresh
+        config=config,
     )
     start = time.perf_counter()
-    with _environment(OFFLINE_ENV if env is None else env):
-        client.execute()
+    try:
+        with _environment(OFFLINE_ENV if env is None else env):
+            client.execute()
+    finally:
+        if socket_folder is not None:
+            shutil.rmtree(socket_folder, ignore_errors=True)
     elapsed = time.perf_counter() - start
+    notebook.metadata["kernelspec"] = kernelspec_metadata(KERNEL_NAME)
     if write:
         nbformat.write(notebook, path)
     if output is not None:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, output)
     return elapsed

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import numpy as np
 
 from vectorlab._deadline import RETRYABLE, DeadlineExceeded, DeadlineTransport, retry_after_seconds
+from vectorlab._validation import check_int
 from vectorlab.errors import (
     AuthenticationError,
     BadResponseError,
@@ -69,13 +70,12 @@ class RetryPolicy:
     clock: Callable[[], float] = field(default=time.monotonic, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if isinstance(self.max_retries, bool) or not isinstance(self.max_retries, int) or self.max_retries < 0:
-            raise ConfigurationError(f"max_retries must be a whole number >= 0, got {self.max_retries!r}")
+        check_int(self.max_retries, "max_retries", minimum=0)
         for name in ("timeout", "deadline", "max_retry_after"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
                     math.isfinite(value) and value > 0):
-                raise ConfigurationError(f"{name} must be a number of seconds > 0, got {value!r}")
+                raise ConfigurationError(f"{name} must be a finite number of seconds > 0, got {value!r}")
 
 
 class _Redacting(logging.Filter):

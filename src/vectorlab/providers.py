@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from vectorlab import use_model
+from vectorlab._validation import check_int
 from vectorlab.errors import BadResponseError, ConfigurationError, InputError
 from vectorlab.hosts import HOSTS, LOCAL_INSTALL, Host
 from vectorlab.tokens import ByteCounter, TiktokenCounter, TokenCounter, token_counter
@@ -281,9 +282,7 @@ def check_dimensions(dimensions: Any, choice: ModelChoice) -> int | None:
     """Check a ``dimensions=`` request against the model and return it as int (or None)."""
     if dimensions is None:
         return None
-    if isinstance(dimensions, bool) or not isinstance(dimensions, (int, np.integer)):
-        raise InputError(f"dimensions must be a whole number or None, got {dimensions!r}")
-    dimensions = int(dimensions)
+    dimensions = check_int(dimensions, "dimensions (or None for the model's own)")
     info = choice.info
     if info.shortenable is False and dimensions == info.dims:
         return None  # asking for the only size there is: nothing to send

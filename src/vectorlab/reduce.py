@@ -21,23 +21,31 @@ from typing import Any
 import numpy as np
 from sklearn.decomposition import PCA
 
-from vectorlab._validation import as_matrix, as_vector_or_matrix, check_positive_int, check_same_dims
+from vectorlab._linalg import row_norms, unit_rows
+from vectorlab._validation import as_matrix, as_vector_or_matrix, check_int, check_positive_int, check_same_dims
+from vectorlab.errors import InputTypeError, InvalidInputError
 
 __all__ = ["truncate", "fit_pca", "pca_reduce", "explained_variance"]
 
 
 def _check_dims(dims: Any, limit: int, why: str) -> int:
     """Return ``dims`` as ``int`` if it is a whole number in ``1..limit``; ``why`` explains the limit."""
-    dims = check_positive_int(dims, "dims")
-    if dims > limit:
-        raise ValueError(f"dims={dims} is too large: {why}, so use dims <= {limit}")
-    return dims
+    checked = check_positive_int(dims, "dims")
+    if checked > limit:
+        raise InvalidInputError(f"dims={checked} is too large: {why}, so use dims <= {limit}")
+    return checked
+
+
+def _check_flag(value: Any, name: str) -> bool:
+    if not isinstance(value, bool | np.bool_):
+        raise InputTypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
 
 
 def _normalize_rows(matrix: np.ndarray) -> np.ndarray:
-    """Scale each row to unit length; an all-zero row stays zero (there is no direction to keep)."""
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return (matrix / np.where(norms > 0, norms, 1)).astype(np.float32)
+    """Scale each row to unit length (tiny rows too); an all-zero row stays zero (it has no direction)."""
+    norms = row_norms(matrix, pairwise=True)
+    return unit_rows(matrix, np.where(norms > 0, norms, np.float32(1)))
 
 
 def _check_pca_dims(dims: Any, matrix: np.ndarray, name: str) -> int:
@@ -66,6 +74,7 @@ def truncate(vectors: Any, dims: int, normalize: bool = True) -> np.ndarray:
     array([0.6, 0.8], dtype=float32)
     """
     matrix, single = as_vector_or_matrix(vectors, "vectors")
+    normalize = _check_flag(normalize, "normalize")
     available = matrix.shape[1]
     dims = _check_dims(dims, available, f"the vectors have only {available} dims")
     kept = np.ascontiguousarray(matrix[:, :dims])
@@ -85,7 +94,7 @@ def fit_pca(vectors: Any, dims: int, seed: int = 0) -> PCA:
     """
     matrix = as_matrix(vectors, "vectors")
     dims = _check_pca_dims(dims, matrix, "vectors")
-    return PCA(n_components=dims, random_state=seed).fit(matrix)
+    return PCA(n_components=dims, random_state=check_int(seed, "seed", minimum=0)).fit(matrix)
 
 
 def pca_reduce(
@@ -113,9 +122,11 @@ def pca_reduce(
     ((3, 1), array([1.414, 0.   , 1.414], dtype=float32))
     """
     matrix, single = as_vector_or_matrix(vectors, "vectors")
+    normalize = _check_flag(normalize, "normalize")
+    seed = check_int(seed, "seed", minimum=0)
     if fit_on is None:
         if single:
-            raise ValueError("cannot fit a PCA on a single vector: pass fit_on=<the corpus vectors>")
+            raise InvalidInputError("cannot fit a PCA on a single vector: pass fit_on=<the corpus vectors>")
         basis = matrix
         name = "vectors"
     else:
@@ -133,19 +144,15 @@ def pca_reduce(
 def explained_variance(vectors: Any, dims: int) -> float:
     """Share of the total variance (0..1) kept by the first ``dims`` principal components.
 
-    Computed exactly from the eigenvalues of the centred data's Gram matrix (float64), so it grows
-    with ``dims`` and is 1.0 at full rank, ``dims = min(n, d)``.
+    scikit-learn's ``PCA`` with every component (an exact SVD, in float64), summed over the first
+    ``dims``: it grows with ``dims`` and is 1.0 at full rank, ``dims = min(n, d)``.
 
     >>> explained_variance([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]], 1)
     1.0
     """
-    matrix = as_matrix(vectors, "vectors").astype(np.float64)
+    matrix = as_matrix(vectors, "vectors")
     dims = _check_pca_dims(dims, matrix, "vectors")
-    centred = matrix - matrix.mean(axis=0)
-    # The non-zero eigenvalues of X^T X and X X^T are the same: use the smaller of the two.
-    gram = centred.T @ centred if centred.shape[0] >= centred.shape[1] else centred @ centred.T
-    eigenvalues = np.clip(np.linalg.eigvalsh(gram)[::-1], 0, None)
-    total = eigenvalues.sum()
-    if total <= 0:
-        raise ValueError("vectors have no variance (all vectors are identical): nothing to explain")
-    return float(min(1.0, eigenvalues[:dims].sum() / total))
+    if not np.ptp(matrix, axis=0).any():
+        raise InvalidInputError("vectors have no variance (all vectors are identical): nothing to explain")
+    pca = PCA(svd_solver="full").fit(matrix.astype(np.float64))
+    return float(min(1.0, pca.explained_variance_ratio_[:dims].sum()))

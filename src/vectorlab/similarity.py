@@ -17,19 +17,22 @@ Arrays are float32. Similarities are larger for closer vectors, distances smalle
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy.spatial.distance import cdist, pdist
 
+from vectorlab._linalg import row_norms, unit_rows
 from vectorlab._validation import (
     as_matrix,
     as_vector_or_matrix,
+    check_choice,
     check_nonzero,
     check_same_dims,
 )
-from vectorlab.search import exhaustive_search
+from vectorlab.errors import InputTypeError, InvalidInputError
+from vectorlab.search import Metric, exhaustive_search
 
 __all__ = [
     "magnitude",
@@ -53,22 +56,29 @@ def _pair(a: Any, b: Any) -> tuple[np.ndarray, bool, np.ndarray, bool]:
     return a_matrix, a_single, b_matrix, b_single
 
 
+def _finite(values: np.ndarray, what: str) -> np.ndarray:
+    """``values`` as float32, refusing a result too large for float32 (it would silently become inf)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        values = values.astype(np.float32, copy=False)
+    if not np.isfinite(values).all():
+        raise InvalidInputError(f"the {what} overflows float32 (the vectors hold huge values): scale them down")
+    return values
+
+
 def _shaped(scores: np.ndarray, a_single: bool, b_single: bool) -> float | np.ndarray:
     """Drop the axis of each argument that was a single vector (a pair gives a plain ``float``)."""
-    scores = scores.astype(np.float32, copy=False)
     if a_single and b_single:
         return float(scores[0, 0])
-    if a_single:
-        return scores[0]
-    if b_single:
-        return scores[:, 0]
-    return scores
+    shaped: np.ndarray = scores[0] if a_single else scores[:, 0] if b_single else scores
+    return shaped
 
 
-def _unit_rows(matrix: np.ndarray, name: str, single: bool) -> np.ndarray:
-    norms = np.linalg.norm(matrix, axis=1)
-    check_nonzero(norms, name, single=single, problem=_ZERO_COSINE, fix="remove it or use dot_product")
-    return matrix / norms[:, np.newaxis]
+def _unit_rows(matrix: np.ndarray, name: str, single: bool,
+               problem: str = _ZERO_COSINE, fix: str = "remove it or use dot_product") -> np.ndarray:
+    """Each row scaled to length 1 without overflow or underflow; a zero vector is an error."""
+    norms = row_norms(matrix, pairwise=True)  # as np.linalg.norm, with no overflow or underflow
+    check_nonzero(norms, name, single=single, problem=problem, fix=fix)
+    return unit_rows(matrix, norms)
 
 
 def magnitude(vectors: Any) -> float | np.ndarray:
@@ -83,7 +93,7 @@ def magnitude(vectors: Any) -> float | np.ndarray:
     array([5., 1.], dtype=float32)
     """
     matrix, single = as_vector_or_matrix(vectors, "vectors")
-    norms = np.linalg.norm(matrix, axis=1)
+    norms = _finite(np.linalg.norm(matrix.astype(np.float64), axis=1), "length")
     return float(norms[0]) if single else norms
 
 
@@ -97,10 +107,8 @@ def normalize(vectors: Any) -> np.ndarray:
     array([0.6, 0.8], dtype=float32)
     """
     matrix, single = as_vector_or_matrix(vectors, "vectors")
-    norms = np.linalg.norm(matrix, axis=1)
-    check_nonzero(norms, "vectors", single=single, problem="cannot normalize a zero vector",
-                  fix="it has no direction: remove it")
-    unit = matrix / norms[:, np.newaxis]
+    unit = _unit_rows(matrix, "vectors", single, problem="cannot normalize a zero vector",
+                      fix="it has no direction: remove it")
     return unit[0] if single else unit
 
 
@@ -133,7 +141,7 @@ def dot_product(a: Any, b: Any) -> float | np.ndarray:
     11.0
     """
     a_matrix, a_single, b_matrix, b_single = _pair(a, b)
-    return _shaped(a_matrix @ b_matrix.T, a_single, b_single)
+    return _shaped(_finite(a_matrix @ b_matrix.T, "dot product"), a_single, b_single)
 
 
 def euclidean_distance(a: Any, b: Any) -> float | np.ndarray:
@@ -146,7 +154,7 @@ def euclidean_distance(a: Any, b: Any) -> float | np.ndarray:
     5.0
     """
     a_matrix, a_single, b_matrix, b_single = _pair(a, b)
-    return _shaped(cdist(a_matrix, b_matrix, "euclidean"), a_single, b_single)
+    return _shaped(_finite(cdist(a_matrix, b_matrix, "euclidean"), "distance"), a_single, b_single)
 
 
 def manhattan_distance(a: Any, b: Any) -> float | np.ndarray:
@@ -159,11 +167,11 @@ def manhattan_distance(a: Any, b: Any) -> float | np.ndarray:
     7.0
     """
     a_matrix, a_single, b_matrix, b_single = _pair(a, b)
-    return _shaped(cdist(a_matrix, b_matrix, "cityblock"), a_single, b_single)
+    return _shaped(_finite(cdist(a_matrix, b_matrix, "cityblock"), "distance"), a_single, b_single)
 
 
 def most_similar(query_vector: Any, vectors: Any, keys: Any, k: int = 10,
-                 metric: str = "cosine") -> pd.DataFrame:
+                 metric: Metric = "cosine") -> pd.DataFrame:
     """Table of the ``k`` vectors most similar to a query: columns ``key`` and ``score``, best first.
 
     :param query_vector: one query vector ``(dims,)``.
@@ -181,24 +189,27 @@ def most_similar(query_vector: Any, vectors: Any, keys: Any, k: int = 10,
     """
     query, single = as_vector_or_matrix(query_vector, "query_vector")
     if not single:
-        raise ValueError(
+        raise InvalidInputError(
             f"query_vector must be one vector (dims,), got shape {query.shape}: "
             "for a batch of queries use exhaustive_search"
         )
     vectors = as_matrix(vectors, "vectors")
-    if isinstance(keys, (str, bytes)):
-        raise TypeError("keys is a single string: pass one key per vector, e.g. a list of words")
-    keys = np.fromiter(keys, dtype=object)
+    if isinstance(keys, str | bytes):
+        raise InputTypeError("keys is a single string: pass one key per vector, e.g. a list of words")
+    try:
+        keys = np.fromiter(keys, dtype=object)
+    except TypeError:
+        raise InputTypeError(f"keys must be a list with one key per vector, got {type(keys).__name__}") from None
     if keys.shape[0] != vectors.shape[0]:
-        raise ValueError(f"got {keys.shape[0]} keys for {vectors.shape[0]} vectors: pass one key per vector")
+        raise InvalidInputError(f"got {keys.shape[0]} keys for {vectors.shape[0]} vectors: pass one key per vector")
     indices, scores = exhaustive_search(query[0], vectors, k=k, metric=metric)
     return pd.DataFrame({"key": keys[indices], "score": scores})
 
 
-_PAIRWISE_METRICS = ("cosine", "dot", "euclidean", "manhattan")
+PairwiseMetric = Literal["cosine", "dot", "euclidean", "manhattan"]
 
 
-def pairwise_similarity_values(vectors: Any, metric: str = "cosine") -> np.ndarray:
+def pairwise_similarity_values(vectors: Any, metric: PairwiseMetric = "cosine") -> np.ndarray:
     """All ``n (n - 1) / 2`` scores between distinct rows (the upper triangle), e.g. for a histogram.
 
     Shows the range a model actually uses: many models never produce cosine similarities near 0.
@@ -211,17 +222,16 @@ def pairwise_similarity_values(vectors: Any, metric: str = "cosine") -> np.ndarr
     >>> pairwise_similarity_values([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]).round(4)
     array([0.    , 0.7071, 0.7071], dtype=float32)
     """
-    if metric not in _PAIRWISE_METRICS:
-        raise ValueError(f"metric must be one of {', '.join(map(repr, _PAIRWISE_METRICS))}, got {metric!r}")
+    metric = check_choice(metric, PairwiseMetric, "metric")
     matrix = as_matrix(vectors, "vectors")
     n = matrix.shape[0]
     if n < 2:
-        raise ValueError(f"vectors has {n} row: pass at least 2 vectors to get pairwise values")
+        raise InvalidInputError(f"vectors has {n} row: pass at least 2 vectors to get pairwise values")
     if metric in ("euclidean", "manhattan"):
-        return pdist(matrix, "euclidean" if metric == "euclidean" else "cityblock").astype(np.float32)
+        return _finite(pdist(matrix, "euclidean" if metric == "euclidean" else "cityblock"), "distance")
     if metric == "cosine":
         matrix = _unit_rows(matrix, "vectors", single=False)
-    scores = matrix @ matrix.T
+    scores = _finite(matrix @ matrix.T, "dot product") if metric == "dot" else matrix @ matrix.T
     if metric == "cosine":
         np.clip(scores, -1.0, 1.0, out=scores)
     return scores[np.triu(np.ones((n, n), dtype=bool), k=1)]

@@ -118,7 +118,10 @@ def drop_indexes(conn: psycopg.Connection[Any], table: str) -> list[str]:
 
 
 def relation_sizes(conn: psycopg.Connection[Any], table: str) -> pd.DataFrame:
-    """Disk size of ``table`` and each of its indexes, from ``pg_relation_size`` (the main data file).
+    """Disk size of ``table`` and each of its indexes, from ``pg_relation_size`` (the data files).
+
+    A table's size counts its main file and its TOAST table: PostgreSQL moves a row over ~2 kB (a 512-d
+    float32 vector is 2 kB) out of line into TOAST, so the main file alone would hide most of the data.
 
     Columns: ``relation``, ``kind`` (``table`` or the index method: ``btree``, ``hnsw``, ``ivfflat``),
     ``bytes``, ``size`` (human-readable), ``bytes_per_row`` and, for indexes, the indexed ``definition``
@@ -133,7 +136,9 @@ def relation_sizes(conn: psycopg.Connection[Any], table: str) -> pd.DataFrame:
         regclass = sql.Identifier(schema, relname).as_string(cursor)
         n = count_of(cursor, sql.Identifier(schema, relname))
         rows = cursor.execute(
-            "SELECT c.relname, 'table', pg_relation_size(c.oid), '', 0 FROM pg_class c "
+            "SELECT c.relname, 'table', "
+            "       pg_relation_size(c.oid) + COALESCE(pg_relation_size(NULLIF(c.reltoastrelid, 0)), 0), '', 0 "
+            "FROM pg_class c "
             "WHERE c.oid = %(t)s::regclass "
             "UNION ALL "
             "SELECT i.relname, am.amname, pg_relation_size(i.oid), "

@@ -1,0 +1,102 @@
+"""Blocked scoring loops behind ``search_int8`` and ``rescore`` (a private kernel; inputs already checked).
+
+Both bound their memory by working in chunks of rows, and both keep ties in index order. Zero norms
+are reported through :func:`vectorlab._validation.check_nonzero`, naming the row in the caller's terms.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from vectorlab._hamming import rows_per_chunk
+from vectorlab._linalg import row_norms, unit_rows
+from vectorlab._topk import smallest_k
+from vectorlab._validation import check_nonzero
+
+__all__ = ["int8_top_k", "rescore_top_k", "ZERO_COSINE"]
+
+ZERO_COSINE = "cosine similarity is undefined for a zero vector"
+_FIX = "remove it or use metric='dot'"
+Ids = npt.NDArray[np.int64]
+Scores = npt.NDArray[np.float32]
+
+
+def _best(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[Ids, Scores]:
+    """The ``k`` highest scores per row, ties to the lower id."""
+    order = np.lexsort((ids, -scores), axis=1)[:, :k]
+    return np.take_along_axis(ids, order, axis=1), np.take_along_axis(scores, order, axis=1)
+
+
+def int8_top_k(queries: np.ndarray, codes: npt.NDArray[np.int8], width: np.ndarray, offset: np.ndarray,
+               k: int, cosine: bool) -> tuple[Ids, Scores]:
+    """Top k of ``queries @ (offset + (codes + 128) * width).T`` without building the float index.
+
+    ``score = codes @ (query * width) + query @ offset``: one float32 product per block of codes (converted
+    block by block), plus a per-query constant; cosine divides by both norms.
+    """
+    n_queries, dims = queries.shape
+    query_chunk = min(n_queries, 256)
+    index_chunk = rows_per_chunk(4 * (2 * dims + query_chunk))
+    best_ids = np.empty((n_queries, k), dtype=np.int64)
+    best_scores = np.empty((n_queries, k), dtype=np.float32)
+    for q_start in range(0, n_queries, query_chunk):
+        q = queries[q_start : q_start + query_chunk]
+        scaled_t = (q * width).T
+        constant = q @ offset
+        if cosine:
+            q_norms = row_norms(q)
+            check_nonzero(q_norms, "query", problem=ZERO_COSINE, fix=_FIX, rows=np.arange(q_start, n_queries))
+        kept_ids = np.empty((q.shape[0], 0), dtype=np.int64)
+        kept_scores = np.empty((q.shape[0], 0), dtype=np.float32)
+        for i_start in range(0, codes.shape[0], index_chunk):
+            block = codes[i_start : i_start + index_chunk].astype(np.float32)
+            scores = (block @ scaled_t).T + constant[:, np.newaxis]
+            if cosine:
+                block_norms = row_norms(block * width + offset)
+                check_nonzero(block_norms, "the dequantized index_codes", problem=ZERO_COSINE, fix=_FIX,
+                              rows=np.arange(i_start, i_start + block.shape[0]))
+                scores = scores / (q_norms[:, np.newaxis] * block_norms)
+            positions, negated = smallest_k(-scores, min(k, block.shape[0]))
+            kept_ids, kept_scores = _best(np.concatenate([kept_ids, positions + i_start], axis=1),
+                                          np.concatenate([kept_scores, -negated], axis=1), k)
+        best_ids[q_start : q_start + query_chunk] = kept_ids
+        best_scores[q_start : q_start + query_chunk] = kept_scores
+    return best_ids, best_scores
+
+
+def rescore_top_k(queries: np.ndarray, candidates: Ids, originals: np.ndarray, k: int,
+                  cosine: bool) -> tuple[Ids, Scores, bool]:
+    """Score each query's candidate rows exactly; return ``(ids, scores, finite)``, best first.
+
+    ``finite`` is False when a score is NaN/inf: a gathered row held NaN/inf (perhaps written after an
+    earlier call proved the array finite) or a dot product overflowed; the caller reports which.
+    For cosine both sides are scaled to unit length first, so huge or tiny vectors lose nothing.
+    """
+    n_queries, dims = queries.shape
+    n_candidates = candidates.shape[1]
+    chunk = rows_per_chunk(4 * n_candidates * (dims + 2))
+    out_ids = np.empty((n_queries, k), dtype=np.int64)
+    out_scores = np.empty((n_queries, k), dtype=np.float32)
+    for start in range(0, n_queries, chunk):
+        ids = candidates[start : start + chunk]
+        q = queries[start : start + chunk]
+        gathered = originals[ids]  # (q, c, dims), a copy
+        if cosine:
+            query_norms = row_norms(q)
+            check_nonzero(query_norms, "query", problem=ZERO_COSINE, fix=_FIX, rows=np.arange(start, n_queries))
+            flat = gathered.reshape(-1, dims)
+            candidate_norms = row_norms(flat)
+            if not np.isfinite(candidate_norms).all():
+                return out_ids, out_scores, False
+            check_nonzero(candidate_norms, "original_vectors", problem=ZERO_COSINE, fix=_FIX, rows=ids)
+            gathered = unit_rows(flat, candidate_norms).reshape(gathered.shape)
+            q = unit_rows(q, query_norms)
+        with np.errstate(invalid="ignore", over="ignore"):
+            scores = np.einsum("qcd,qd->qc", gathered, q)
+        if not np.isfinite(scores).all():
+            return out_ids, out_scores, False
+        if cosine:
+            np.clip(scores, -1.0, 1.0, out=scores)
+        out_ids[start : start + chunk], out_scores[start : start + chunk] = _best(ids, scores, k)
+    return out_ids, out_scores, True

@@ -1,0 +1,202 @@
+"""A static HTML site of the executed notebooks: an index page and one page per notebook, offline.
+
+``python tasks.py notebooks`` calls :func:`build_site`: every notebook runs (``notebook_runner``) into
+``build/notebooks/`` and nbconvert turns each into a page in ``build/site/``. Plotly figures stay
+interactive: the pages load one local copy of plotly.js (``build/site/plotly.min.js``, from the plotly
+package) and nothing from the network, so the site works with no connection, from ``file://``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vectorlab.notebook_runner import OFFLINE_ENV, execute_notebook, notebook_paths, notebook_section
+
+__all__ = ["PLOTLY_MIMETYPE", "SitePage", "notebook_title", "export_page", "write_index", "build_site"]
+
+PLOTLY_MIMETYPE = "application/vnd.plotly.v1+json"
+_WIDGET_MIMETYPE = "application/vnd.jupyter.widget-view+json"  # needs a widget manager: show the text instead
+PLOTLY_JS = "plotly.min.js"
+
+# nbconvert's JupyterLab look, minus everything it would load from a CDN (require.js, MathJax, mermaid,
+# widgets): plotly.js from the site folder instead. Formulas show as their LaTeX source.
+_TEMPLATE_NAME = "vectorlab_site.html.j2"
+_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js_requirejs -%}<script src="{{ resources.plotly_js_url }}"></script>{%- endblock -%}
+{% block jupyter_widgets %}{% endblock jupyter_widgets %}
+{%- block html_head_js_mathjax -%}{%- endblock -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock -%}
+"""
+
+
+@dataclass(frozen=True)
+class SitePage:
+    """One notebook of the site: where its page is, what it is called, how long it ran, its figures."""
+
+    source: Path
+    page: Path
+    title: str
+    section: str
+    seconds: float
+    figures: int
+
+
+def notebook_title(notebook: Mapping[str, Any], default: str) -> str:
+    """The text of the notebook's first Markdown heading, else ``default``."""
+    for cell in notebook.get("cells", []):
+        if cell.get("cell_type") != "markdown":
+            continue
+        for line in "".join(cell.get("source", "")).splitlines():
+            if line.startswith("#"):
+                return line.lstrip("#").strip() or default
+    return default
+
+
+def _interactive_figures(notebook: Any) -> int:
+    """Give each plotly output an HTML rendering (a div + ``Plotly.newPlot``) for the page; count them."""
+    import plotly.io as pio
+
+    count = 0
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            data.pop(_WIDGET_MIMETYPE, None)
+            if PLOTLY_MIMETYPE not in data:
+                continue
+            count += 1
+            figure = data[PLOTLY_MIMETYPE]
+            data["text/html"] = pio.to_html(figure, include_plotlyjs=False, full_html=False, validate=False,
+                                            div_id=f"figure-{count}", config=figure.get("config") or {})
+    return count
+
+
+def _exporter() -> Any:
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="lab", template_file=_TEMPLATE_NAME,
+                        extra_loaders=[DictLoader({_TEMPLATE_NAME: _TEMPLATE})])
+
+
+def export_page(notebook_path: str | os.PathLike[str], page: str | os.PathLike[str], plotly_js: str | os.PathLike[str],
+                title: str | None = None) -> int:
+    """Write the HTML page of an executed notebook; ``plotly_js`` is the plotly.js file the page loads.
+
+    Returns the number of plotly figures on the page.
+    """
+    import nbformat
+
+    notebook_path, page = Path(notebook_path), Path(page)
+    notebook = nbformat.read(notebook_path, as_version=4)
+    figures = _interactive_figures(notebook)
+    page.parent.mkdir(parents=True, exist_ok=True)
+    resources = {
+        "plotly_js_url": Path(os.path.relpath(plotly_js, page.parent)).as_posix(),
+        "metadata": {"name": title or notebook_title(notebook, notebook_path.stem)},
+    }
+    body, _ = _exporter().from_notebook_node(notebook, resources=resources)
+    page.write_text(body, encoding="utf-8")
+    return figures
+
+
+def _copy_plotly_js(folder: Path) -> Path:
+    import plotly
+
+    source = Path(plotly.__file__).parent / "package_data" / PLOTLY_JS
+    target = folder / PLOTLY_JS
+    if source.is_file():
+        shutil.copyfile(source, target)
+    else:  # another plotly layout: the same text, from its API
+        from plotly.offline import get_plotlyjs
+
+        target.write_text(get_plotlyjs(), encoding="utf-8")
+    return target
+
+
+def write_index(pages: Sequence[SitePage], site: str | os.PathLike[str], *,
+                heading: str = "Vector embeddings, hands on", note: str = "") -> Path:
+    """The site's ``index.html``: one table row per notebook, in run order, linking to its page."""
+    site = Path(site)
+    rows = []
+    for number, page in enumerate(pages, start=1):
+        href = Path(os.path.relpath(page.page, site)).as_posix()
+        rows.append(
+            f'<tr><td>{number}</td><td>{html.escape(page.section)}</td>'
+            f'<td><a href="{html.escape(href)}">{html.escape(page.title)}</a></td>'
+            f'<td><code>{html.escape(page.source.name)}</code></td>'
+            f'<td class="num">{page.seconds:.1f} s</td><td class="num">{page.figures}</td></tr>')
+    total = sum(page.seconds for page in pages)
+    index = site / "index.html"
+    index.write_text(f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(heading)}</title>
+<style>
+body {{ font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 60rem; margin: 2rem auto;
+       padding: 0 1rem; color: #1f2328; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #d0d7de; }}
+td.num, th.num {{ text-align: right; }}
+p.note {{ color: #59636e; }}
+</style>
+</head>
+<body>
+<h1>{html.escape(heading)}</h1>
+<p>Every notebook, run top to bottom; the figures are interactive (drag, zoom, hover) and need no network.</p>
+<table>
+<thead><tr><th>#</th><th>section</th><th>notebook</th><th>file</th><th class="num">runtime</th>
+<th class="num">figures</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody>
+</table>
+<p class="note">{len(pages)} notebooks, {total:.1f} s in all. {html.escape(note)}</p>
+</body>
+</html>
+""", encoding="utf-8")
+    return index
+
+
+def build_site(source: str | os.PathLike[str], build: str | os.PathLike[str], *,
+               env: Mapping[str, str] | None = None, paths: Sequence[Path] | None = None,
+               say: Callable[[str], None] = print) -> Path:
+    """Execute every notebook under ``source`` into ``build/notebooks`` and write the site into ``build/site``.
+
+    ``env`` is the kernels' extra environment (default :data:`OFFLINE_ENV`), ``paths`` a subset of the
+    notebooks (default: all of :func:`notebook_paths`). The notebooks in ``source`` are not modified.
+    Returns the path of ``index.html``.
+    """
+    source, build = Path(source).resolve(), Path(build).resolve()
+    paths = notebook_paths(source) if paths is None else [Path(path).resolve() for path in paths]
+    site = build / "site"
+    if site.exists():
+        shutil.rmtree(site)  # no page left over from a notebook that was renamed or removed
+    site.mkdir(parents=True)
+    plotly_js = _copy_plotly_js(site)
+    env = dict(OFFLINE_ENV if env is None else env)
+    pages = []
+    for path in paths:
+        relative = path.relative_to(source)
+        say(f"running {relative.as_posix()} ...")
+        executed = build / "notebooks" / relative
+        started = time.perf_counter()
+        seconds = execute_notebook(path, env=env, output=executed)
+        page = (site / relative).with_suffix(".html")
+        with executed.open(encoding="utf-8") as file:
+            title = notebook_title(json.load(file), path.stem)
+        figures = export_page(executed, page, plotly_js, title=title)
+        pages.append(SitePage(source=relative, page=page, title=title, section=notebook_section(path),
+                              seconds=seconds, figures=figures))
+        say(f"  done in {seconds:.1f} s ({time.perf_counter() - started - seconds:.1f} s for the page)")
+    provider = env.get("API_HOST", "")
+    return write_index(pages, site, note=f"Embeddings from API_HOST={provider}." if provider else "")

@@ -1,0 +1,75 @@
+"""The notebook runner: which notebooks it finds and in what order, the metadata it saves, a quiet kernel."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+from site_fixtures import STALE_KERNELSPEC, write_notebook
+
+from vectorlab import notebook_runner
+from vectorlab.notebook_runner import (
+    OFFLINE_ENV,
+    STATIC_RENDERER,
+    execute_notebook,
+    kernelspec_metadata,
+    notebook_paths,
+    notebook_section,
+)
+
+
+def test_notebook_paths_lists_workshop_then_solutions_then_deep_dives(tmp_path):
+    for name in ["02_b.ipynb", "01_a.ipynb", "solutions/02_b.ipynb", "solutions/01_a.ipynb",
+                 "deep-dives/search_at_scale.ipynb", "deep-dives/clip.ipynb", "notes.ipynb",
+                 "solutions/.ipynb_checkpoints/01_a-checkpoint.ipynb"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("{}")
+    found = [path.relative_to(tmp_path).as_posix() for path in notebook_paths(tmp_path)]
+    assert found == ["01_a.ipynb", "02_b.ipynb", "solutions/01_a.ipynb", "solutions/02_b.ipynb",
+                     "deep-dives/clip.ipynb", "deep-dives/search_at_scale.ipynb"]
+    assert [notebook_section(tmp_path / name) for name in found] == [
+        "workshop", "workshop", "solutions", "solutions", "deep dives", "deep dives"]
+
+
+def test_notebook_paths_needs_the_workshop_notebooks(tmp_path):
+    (tmp_path / "solutions").mkdir()
+    (tmp_path / "solutions" / "01_a.ipynb").write_text("{}")
+    with pytest.raises(FileNotFoundError, match=r"01_\*\.ipynb"):
+        notebook_paths(tmp_path)
+
+
+def test_offline_default_is_the_offline_model():
+    assert OFFLINE_ENV["API_HOST"] == "use" and OFFLINE_ENV["HF_HUB_OFFLINE"] == "1"
+    assert STATIC_RENDERER == "plotly_mimetype+png"
+
+
+def test_static_image_env_needs_a_browser(monkeypatch, tmp_path):
+    fake = tmp_path / "chromium"
+    fake.write_text("")
+    monkeypatch.setenv("BROWSER_PATH", str(fake))
+    assert notebook_runner.static_image_env() == {"PLOTLY_RENDERER": STATIC_RENDERER, "BROWSER_PATH": str(fake)}
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "missing"))
+    monkeypatch.setattr(notebook_runner.shutil, "which", lambda name: None)
+    with pytest.raises(RuntimeError, match="apt-get install chromium"):
+        notebook_runner.static_image_env()
+
+
+def test_executed_notebook_carries_this_kernels_spec_and_the_kernel_stays_quiet(tmp_path, capfd):
+    """Saved with the kernelspec JupyterLab/VS Code will find (so opening it changes nothing), and
+    no ipykernel warning about plain-text TCP on the terminal."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    source = write_notebook(tmp_path / "01_quiet.ipynb", "Quiet", "print(6 * 7)")
+    before = source.read_bytes()
+    executed = tmp_path / "out" / "01_quiet.ipynb"
+    execute_notebook(source, env={**OFFLINE_ENV, "API_HOST": "cache"}, output=executed)
+    assert source.read_bytes() == before  # write=False leaves the source alone
+
+    notebook = nbformat.read(executed, as_version=4)
+    spec = KernelSpecManager().get_kernel_spec("python3")
+    assert notebook.metadata.kernelspec == {"display_name": spec.display_name, "language": spec.language,
+                                            "name": "python3"} == kernelspec_metadata()
+    assert notebook.metadata.kernelspec != STALE_KERNELSPEC
+    assert notebook.cells[1].outputs[0]["text"] == "42\n"
+    captured = capfd.readouterr()
+    assert "without encryption" not in captured.err + captured.out
+    assert not list(tmp_path.glob("kernel-*")), "the kernel left socket files next to the notebook"
