@@ -86,7 +86,7 @@ class _Redacting(logging.Filter):
         return True
 
 
-for _name in ("httpx2", "openai", "httpx"):
+for _name in ("httpx2", "httpx", "openai", "openai._base_client"):  # filters are not inherited
     if not any(isinstance(f, _Redacting) for f in logging.getLogger(_name).filters):
         logging.getLogger(_name).addFilter(_Redacting())
 
