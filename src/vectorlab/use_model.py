@@ -106,11 +106,13 @@ def tokenize(text: str) -> list[str]:
     >>> tokenize("hola mundo")
     ['▁hola', '▁mundo']
     """
-    return _tokenizer().encode(text, out_type=str, add_bos=False, add_eos=False)
+    pieces: list[str] = _tokenizer().encode(text, out_type=str, add_bos=False, add_eos=False)
+    return pieces
 
 
 def _ids(texts: Sequence[str]) -> list[list[int]]:
-    return _tokenizer().encode(list(texts), out_type=int, add_bos=False, add_eos=False)
+    ids: list[list[int]] = _tokenizer().encode(list(texts), out_type=int, add_bos=False, add_eos=False)
+    return ids
 
 
 def count_tokens(texts: Sequence[str]) -> list[int]:
