@@ -190,8 +190,8 @@ SEARCH = {
 
 def test_04_the_talks_demos_give_the_talks_results():
     """"the Spanish query finds The Lion King from its title alone, The Aristocats is in the top 3 for cats
-    (first in the talk, and first here once the summary is embedded), and the rambling query has Dinosaur in its top 3. ... for dogs they find Goofy films, and only the
-    summaries find dog films.\""""
+    (first in the talk, and first here once the summary is embedded), and the rambling query has Dinosaur in
+    its top 3. ... for dogs they find Goofy films, and only the summaries find dog films.\""""
     c = claims("04_search.ipynb", SEARCH)
     talk, dog_films = c["talk"], set(c["dog_films"])
     assert talk["Spanish lions"]["title"][0] == "The Lion King"
