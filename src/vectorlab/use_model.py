@@ -241,7 +241,7 @@ def embed_use(texts: Sequence[str], *, truncate: bool = False, batch_size: int =
 
 def _encode(texts: list[str], batch_size: int = 64, show_progress: bool | None = None) -> np.ndarray:
     """Run the model on already checked texts, checking every vector it returns."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # the text bar, as in client.embed: tqdm.auto warns "IProgress not found" without ipywidgets
 
     model = load_model()
     if show_progress is None:
