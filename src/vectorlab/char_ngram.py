@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -53,8 +54,8 @@ class CharNgramModel:
         """Unit-length float32 vectors ``[n, dims]`` for ``texts``."""
         if not hasattr(self, "_svd"):
             raise RuntimeError("the model is not fitted yet: call fit(corpus) first")
-        reduced = self._svd.transform(self._tfidf.transform(list(texts)))
-        norms = np.linalg.norm(reduced, axis=1, keepdims=True)
+        reduced: npt.NDArray[np.float64] = self._svd.transform(self._tfidf.transform(list(texts)))
+        norms: npt.NDArray[np.float64] = np.linalg.norm(reduced, axis=1, keepdims=True)
         if (norms == 0).any():
             row = int(np.flatnonzero(norms[:, 0] == 0)[0])
             raise ValueError(f"text {texts[row]!r} (index {row}) shares no letter n-gram with the corpus")
