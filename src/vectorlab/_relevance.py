@@ -18,6 +18,7 @@ import pandas as pd
 
 from vectorlab._key_codes import key_codes
 from vectorlab._validation import check_k, check_positive_int
+from vectorlab.errors import InputTypeError, InvalidInputError
 
 __all__ = ["first_hit_rank", "hit_at_k", "mean_reciprocal_rank", "bootstrap_ci", "search_quality"]
 
@@ -45,27 +46,27 @@ def first_hit_rank(ranked_keys: Any, expected: Any, k: int | None = None) -> np.
     array([2, 1, 0])
     """
     if isinstance(ranked_keys, (str, bytes)) or not np.iterable(ranked_keys):
-        raise TypeError("ranked_keys must be a list with one ranked list of keys per query")
+        raise InputTypeError("ranked_keys must be a list with one ranked list of keys per query")
     if isinstance(expected, (str, bytes)) or not np.iterable(expected):
-        raise TypeError("expected must be a list with one set of acceptable keys per query")
+        raise InputTypeError("expected must be a list with one set of acceptable keys per query")
     ranked, answers = list(ranked_keys), [_as_answer_set(answer) for answer in expected]
     if not ranked:
-        raise ValueError("ranked_keys is empty: pass the results of at least one query")
+        raise InvalidInputError("ranked_keys is empty: pass the results of at least one query")
     if len(ranked) != len(answers):
-        raise ValueError(
+        raise InvalidInputError(
             f"ranked_keys has {len(ranked)} queries, expected has {len(answers)}: "
             "pass one set of acceptable answers per query, in the same order"
         )
     bad = [i for i, results in enumerate(ranked) if isinstance(results, (str, bytes)) or not np.iterable(results)]
     if bad:
-        raise TypeError(
+        raise InputTypeError(
             f"ranked_keys[{bad[0]}] is not a list (got {type(ranked[bad[0]]).__name__}): "
             "pass one ranked list of keys per query, e.g. [['cat', 'dog'], ['car', 'bus']]"
         )
     ranked_lengths = np.array([len(results) for results in ranked])
     answer_lengths = np.array([len(answer) for answer in answers])
     if (answer_lengths == 0).any():
-        raise ValueError(
+        raise InvalidInputError(
             f"expected[{int(np.argmax(answer_lengths == 0))}] is empty: "
             "every labelled query needs at least one acceptable answer"
         )
@@ -78,7 +79,7 @@ def first_hit_rank(ranked_keys: Any, expected: Any, k: int | None = None) -> np.
     missing = pd.isna(flat_answers)
     if missing.any():
         query = int(np.repeat(np.arange(n_queries), answer_lengths)[np.argmax(missing)])
-        raise ValueError(
+        raise InvalidInputError(
             f"expected[{query}] contains a missing value ({flat_answers[np.argmax(missing)]!r}): an acceptable "
             "answer must be a real key; drop it, or fix the label (e.g. a blank cell in a CSV)"
         )
@@ -111,7 +112,7 @@ def hit_at_k(ranked_keys: Any, expected: Any, k: int) -> float:
     0.0
     """
     if k is None:
-        raise TypeError("k must be a whole number, got None")
+        raise InputTypeError("k must be a whole number, got None")
     return float(np.mean(first_hit_rank(ranked_keys, expected, k) > 0))
 
 
@@ -163,21 +164,22 @@ def bootstrap_ci(values: Any, statistic: Callable[..., Any] = np.mean, n_resampl
     # value (a category with one query) and renamed its seed argument (random_state -> rng) within scipy>=1.11.
     sample = _as_scores(values)
     if not callable(statistic):
-        raise TypeError(f"statistic must be a function such as np.mean, got {type(statistic).__name__}")
+        raise InputTypeError(f"statistic must be a function such as np.mean, got {type(statistic).__name__}")
     n_resamples = check_positive_int(n_resamples, "n_resamples")
     if isinstance(confidence, bool) or not isinstance(confidence, (int, float, np.floating)) \
             or not 0 < confidence < 1:
-        raise ValueError(f"confidence must be a number between 0 and 1 (exclusive), got {confidence!r}: e.g. 0.95")
+        raise InvalidInputError(f"confidence must be a number between 0 and 1 (exclusive), got {confidence!r}: "
+                                "e.g. 0.95")
     indices = np.random.default_rng(seed).integers(0, sample.size, size=(n_resamples, sample.size))
     try:
         resampled = np.asarray(statistic(sample[indices], axis=1), dtype=float)
     except TypeError as error:
-        raise TypeError(
+        raise InputTypeError(
             f"statistic {getattr(statistic, '__name__', statistic)!r} must accept axis= and reduce along it, "
             f"as np.mean does ({error})"
         ) from None
     if resampled.shape != (n_resamples,):
-        raise ValueError(
+        raise InvalidInputError(
             f"statistic returned shape {resampled.shape} for {n_resamples} resamples, expected ({n_resamples},): "
             "it must reduce along axis=1 to one number per resample"
         )
@@ -187,18 +189,18 @@ def bootstrap_ci(values: Any, statistic: Callable[..., Any] = np.mean, n_resampl
 
 def _as_scores(values: Any) -> np.ndarray:
     if isinstance(values, (str, bytes)):
-        raise TypeError(f"values is a {type(values).__name__}: pass one number per query")
+        raise InputTypeError(f"values is a {type(values).__name__}: pass one number per query")
     try:
         sample = np.asarray(values, dtype=float)
     except (TypeError, ValueError):
-        raise TypeError("values must be one number per query (a flat list or 1-D array)") from None
+        raise InputTypeError("values must be one number per query (a flat list or 1-D array)") from None
     if sample.ndim != 1:
-        raise ValueError(f"values must be 1-D (one number per query), got shape {sample.shape}")
+        raise InvalidInputError(f"values must be 1-D (one number per query), got shape {sample.shape}")
     if sample.size == 0:
-        raise ValueError("values is empty: pass the score of at least one query")
+        raise InvalidInputError("values is empty: pass the score of at least one query")
     if not np.isfinite(sample).all():
-        raise ValueError(f"values[{int(np.argmax(~np.isfinite(sample)))}] is NaN or infinite: "
-                         "score every query with a finite number")
+        raise InvalidInputError(f"values[{int(np.argmax(~np.isfinite(sample)))}] is NaN or infinite: "
+                                "score every query with a finite number")
     return sample
 
 
@@ -242,13 +244,14 @@ def search_quality(ranked_keys: Any, expected: Any, categories: Any = None, k: i
 
 def _as_labels(categories: Any, n_queries: int) -> list[str]:
     if isinstance(categories, (str, bytes)) or not np.iterable(categories):
-        raise TypeError("categories must be one label per query, e.g. queries['category']")
+        raise InputTypeError("categories must be one label per query, e.g. queries['category']")
     labels = list(categories)
     if len(labels) != n_queries:
-        raise ValueError(f"categories has {len(labels)} labels for {n_queries} queries: pass one label per query")
+        raise InvalidInputError(f"categories has {len(labels)} labels for {n_queries} queries: "
+                                "pass one label per query")
     bad = [i for i, label in enumerate(labels) if not isinstance(label, str) or not label or label == "all"]
     if bad:
-        raise ValueError(
+        raise InvalidInputError(
             f"categories[{bad[0]}] is {labels[bad[0]]!r}: each label must be a non-empty string other than "
             "'all' (the name of the summary row)"
         )

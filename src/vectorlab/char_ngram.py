@@ -19,6 +19,8 @@ import numpy.typing as npt
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from vectorlab.errors import InvalidInputError
+
 __all__ = ["CHAR_MODEL_NAME", "CHAR_MODEL_DIMS", "CharNgramModel", "fit_workshop_char_model"]
 
 CHAR_MODEL_DIMS = 128
@@ -42,7 +44,7 @@ class CharNgramModel:
     def fit(self, corpus: list[str]) -> CharNgramModel:
         """Learn the n-gram vocabulary and the SVD basis from ``corpus``."""
         if len(corpus) <= self.dims:
-            raise ValueError(f"need more than dims={self.dims} texts to fit, got {len(corpus)}")
+            raise InvalidInputError(f"need more than dims={self.dims} texts to fit, got {len(corpus)}")
         self._tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), lowercase=True,
                                       sublinear_tf=True, dtype=np.float64)
         matrix = self._tfidf.fit_transform(corpus)
@@ -58,7 +60,7 @@ class CharNgramModel:
         norms: npt.NDArray[np.float64] = np.linalg.norm(reduced, axis=1, keepdims=True)
         if (norms == 0).any():
             row = int(np.flatnonzero(norms[:, 0] == 0)[0])
-            raise ValueError(f"text {texts[row]!r} (index {row}) shares no letter n-gram with the corpus")
+            raise InvalidInputError(f"text {texts[row]!r} (index {row}) shares no letter n-gram with the corpus")
         return (reduced / norms).astype(np.float32)
 
 

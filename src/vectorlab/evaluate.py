@@ -20,6 +20,7 @@ from scipy.stats import kendalltau
 from vectorlab._key_codes import key_codes
 from vectorlab._relevance import bootstrap_ci, first_hit_rank, hit_at_k, mean_reciprocal_rank, search_quality
 from vectorlab._validation import check_k
+from vectorlab.errors import InputTypeError, InvalidInputError
 
 __all__ = [
     "recall_at_k", "drop_self", "overlap", "rank_agreement",
@@ -30,22 +31,22 @@ __all__ = [
 def _as_id_rows(value: Any, name: str) -> np.ndarray:
     """Integer ids as an int64 matrix, one row per query (a 1-D list is one query)."""
     if isinstance(value, (str, bytes)):
-        raise TypeError(f"{name} is a {type(value).__name__}: pass integer ids, e.g. from exhaustive_search")
+        raise InputTypeError(f"{name} is a {type(value).__name__}: pass integer ids, e.g. from exhaustive_search")
     try:
         ids = np.asarray(value)
     except ValueError:  # ragged nested lists
         ids = np.asarray(value, dtype=object)
     if ids.size == 0:
-        raise ValueError(f"{name} is empty: pass the results of at least one query")
+        raise InvalidInputError(f"{name} is empty: pass the results of at least one query")
     if ids.dtype.kind not in "iu":
-        raise TypeError(
+        raise InputTypeError(
             f"{name} must hold integer ids (row numbers) in a rectangular array, got dtype {ids.dtype}: "
             "pass the indices returned by a search"
         )
     if ids.ndim == 1:
         ids = ids[np.newaxis, :]
     if ids.ndim != 2:
-        raise ValueError(f"{name} must be 1-D (one query) or 2-D (queries, k), got shape {ids.shape}")
+        raise InvalidInputError(f"{name} must be 1-D (one query) or 2-D (queries, k), got shape {ids.shape}")
     return ids.astype(np.int64, copy=False)
 
 
@@ -53,7 +54,7 @@ def _check_unique_rows(sorted_ids: np.ndarray, name: str) -> None:
     repeated = (sorted_ids[:, 1:] == sorted_ids[:, :-1]) & (sorted_ids[:, 1:] >= 0)
     if repeated.any():
         row, col = np.argwhere(repeated)[0]
-        raise ValueError(
+        raise InvalidInputError(
             f"{name} repeats id {int(sorted_ids[row, col + 1])} in query {int(row)}: "
             "each query's results must be distinct"
         )
@@ -77,13 +78,13 @@ def recall_at_k(approx_indices: Any, exact_indices: Any, k: int | None = None) -
     approx = _as_id_rows(approx_indices, "approx_indices")
     exact = _as_id_rows(exact_indices, "exact_indices")
     if approx.shape[0] != exact.shape[0]:
-        raise ValueError(
+        raise InvalidInputError(
             f"approx_indices has {approx.shape[0]} queries, exact_indices has {exact.shape[0]}: "
             "pass results for the same queries in the same order"
         )
     k = exact.shape[1] if k is None else check_k(k, exact.shape[1], "exact results per query available")
     if approx.shape[1] < k:
-        raise ValueError(
+        raise InvalidInputError(
             f"approx_indices has {approx.shape[1]} results per query, fewer than k={k}: "
             f"search with k={k} or pass k={approx.shape[1]}"
         )
@@ -113,7 +114,7 @@ def drop_self(ids: Any, k: int) -> np.ndarray:
            [1, 0]])
     """
     if np.ndim(ids) != 2:
-        raise ValueError(
+        raise InvalidInputError(
             f"ids must be 2-D (queries, results), got {np.ndim(ids)}-D: pass one row of results per item of "
             "the collection, e.g. exhaustive_search(vectors, vectors, k=k + 1)[0]"
         )
@@ -123,7 +124,7 @@ def drop_self(ids: Any, k: int) -> np.ndarray:
     left = np.count_nonzero(others, axis=1)
     if (left < k).any():
         row = int(np.argmax(left < k))
-        raise ValueError(
+        raise InvalidInputError(
             f"row {row} has {int(left[row])} results left after dropping its own id {row}, fewer than k={k}: "
             f"search with k={k + 1} (one more than you keep) or pass k={int(left[row])}"
         )
@@ -135,20 +136,20 @@ def drop_self(ids: Any, k: int) -> np.ndarray:
 def _as_keys(value: Any, name: str) -> np.ndarray:
     """A result list (any hashable keys) as a 1-D object array."""
     if isinstance(value, (str, bytes)):
-        raise TypeError(f"{name} is a single {type(value).__name__}: pass a list of keys")
+        raise InputTypeError(f"{name} is a single {type(value).__name__}: pass a list of keys")
     try:
         keys = np.fromiter(value, dtype=object)
     except TypeError:
-        raise TypeError(f"{name} must be a list of keys, got {type(value).__name__}") from None
+        raise InputTypeError(f"{name} must be a list of keys, got {type(value).__name__}") from None
     return keys
 
 
 def _distinct_codes(keys: np.ndarray, codes: np.ndarray, name: str) -> None:
     if keys.size == 0:
-        raise ValueError(f"{name} is empty: pass at least one result")
+        raise InvalidInputError(f"{name} is empty: pass at least one result")
     unique, first, counts = np.unique(codes, return_index=True, return_counts=True)
     if (counts > 1).any():
-        raise ValueError(f"{name} repeats {keys[first[counts > 1][0]]!r}: each result must appear once")
+        raise InvalidInputError(f"{name} repeats {keys[first[counts > 1][0]]!r}: each result must appear once")
 
 
 def _two_result_lists(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -196,7 +197,7 @@ def rank_agreement(a: Any, b: Any) -> float:
     _, a_rank, b_rank = np.intersect1d(a_codes, b_codes, assume_unique=True, return_indices=True)
     n = a_rank.size
     if n < 2:
-        raise ValueError(
+        raise InvalidInputError(
             f"the two lists share {n} item{'' if n == 1 else 's'}, and an order needs at least 2: compare longer "
             "lists, or report overlap(a, b) alone when they share fewer than 2 items"
         )
