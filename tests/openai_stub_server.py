@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 
 __all__ = ["StubServer", "Behaviour", "fail", "slow", "malformed", "wrong_count", "wrong_dims", "ok", "env_for",
-           "stub_vector", "NATIVE_DIMS"]
+           "stub_vector", "NATIVE_DIMS", "trickle"]
 
 NATIVE_DIMS = {"text-embedding-3-small": 1536, "text-embedding-3-large": 3072, "text-embedding-ada-002": 1536}
 """Dimensions the stub returns per model when ``dimensions`` is not sent; other models get 16."""
@@ -63,6 +63,7 @@ class Behaviour:
     count_delta: int = 0           # return this many more (or fewer) vectors than asked for
     dims_delta: int = 0            # make every vector this much longer (or shorter)
     message: str | None = None     # error message (``{key}`` is replaced by the key that was sent)
+    trickle: float = 0.0           # send the answer one byte every ``trickle`` seconds
 
 
 def ok() -> Behaviour:
@@ -84,6 +85,16 @@ def fail(status: int, retry_after: str | None = None, retry_after_ms: str | None
 def slow(seconds: float) -> Behaviour:
     """Wait ``seconds`` before answering normally (to trigger the client's timeout)."""
     return Behaviour(delay=seconds)
+
+
+def trickle(interval: float = 0.5, size: int = 100) -> Behaviour:
+    """Answer 200 at once, then send a ``size``-byte body one byte every ``interval`` seconds.
+
+    Every read gets a byte well within any per-read timeout, so only an overall deadline stops it
+    (100 bytes at 0.5 s hold a client 50 s). The body, leading spaces then ``{"data": []}``, is valid
+    JSON with no embeddings.
+    """
+    return Behaviour(trickle=interval, body=b'{"data": []}'.rjust(size))
 
 
 def malformed(body: bytes = b'{"object": "list", "data": [{"embedding": [0.1, 0.2') -> Behaviour:
@@ -215,6 +226,9 @@ class StubServer:
 
         return Handler
 
+    def _trickle(self, handler: Any, body: bytes, interval: float) -> None:
+        _trickle_to(handler, body, interval, self._stopping)
+
     def _handle(self, handler: Any) -> None:
         url = urlparse(handler.path)
         length = int(handler.headers.get("Content-Length") or 0)
@@ -243,6 +257,9 @@ class StubServer:
             message = (behaviour.message or f"stub error {behaviour.status}").replace("{key}", sent_key or "")
             handler._send(behaviour.status, {"error": {"message": message, "code": str(behaviour.status)}},
                           behaviour.headers)
+            return
+        if behaviour.trickle and behaviour.body is not None:
+            self._trickle(handler, behaviour.body, behaviour.trickle)
             return
         if behaviour.body is not None:
             handler._send(200, None, raw=behaviour.body)
@@ -279,6 +296,22 @@ class StubServer:
         tokens = sum(len(t.split()) for t in texts)
         handler._send(200, {"object": "list", "data": data, "model": model,
                             "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
+
+
+def _trickle_to(handler: Any, body: bytes, interval: float, stopping: threading.Event) -> None:
+    try:
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.flush()
+        for i in range(len(body)):
+            if stopping.wait(interval):
+                return
+            handler.wfile.write(body[i:i + 1])
+            handler.wfile.flush()
+    except (BrokenPipeError, ConnectionResetError):  # the client gave up: that is the point
+        pass
 
 
 def _sent_key(headers: dict[str, str]) -> str | None:

@@ -43,7 +43,7 @@ def test_layout_and_file_content(tmp_path):
     assert list(data) == ["model", "dimensions", "text", "vector"]
     assert (data["model"], data["dimensions"], data["text"]) == (MODEL, None, "hola mundo")
     assert cache.put("openai/weird model:1", 256, "x", unit(256, 2)).relative_to(tmp_path).parts[:2] == (
-        "openai_weird_model_1", "256")
+        "openai__weird_model_1", "256")
     assert cache.put("bench", None, "x", unit(4, 3)).relative_to(tmp_path).parts[0] == "_bench"  # reserved
 
 

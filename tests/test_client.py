@@ -8,6 +8,8 @@ test checks what the client did about it, including how many requests reached th
 from __future__ import annotations
 
 import logging
+import re
+import time
 import traceback
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from openai_stub_server import (
     ok,
     slow,
     stub_vector,
+    trickle,
     wrong_count,
     wrong_dims,
 )
@@ -37,7 +40,7 @@ from vectorlab.errors import (
 )
 
 KEY = "ghp_TestSecretToken0123456789abcdefABCDEF"
-FAST = RetryPolicy(max_retries=2, backoff_base=0.01, max_backoff=0.05, max_retry_after=5, timeout=5)
+FAST = RetryPolicy(max_retries=2, max_retry_after=5, timeout=10)
 TEXTS = ["a toddler-friendly movie about cats", "hola mundo", "dog", "cat"]
 
 
@@ -48,9 +51,9 @@ def server():
 
 
 def make(host: str, server: StubServer, tmp_path: Path, key: str | None = KEY, retry: RetryPolicy = FAST,
-         sleep=None, **env_extra: str) -> EmbeddingClient:
+         **env_extra: str) -> EmbeddingClient:
     return create_client(env=env_for(host, server, key, **env_extra), cache_dir=tmp_path / "cache",
-                         retry=retry, announce=False, sleep=sleep)
+                         retry=retry, announce=False)
 
 
 def cache_files(tmp_path: Path) -> list[Path]:
@@ -126,7 +129,7 @@ def test_dimensions_rejected_before_sending(server, tmp_path):
         client.embed(TEXTS, dimensions=4096)
     with pytest.raises(InputError, match="at least 1"):
         client.embed(TEXTS, dimensions=0)
-    with pytest.raises(InputError, match="whole number"):
+    with pytest.raises(TypeError, match="whole number"):  # a wrong type is a TypeError, as everywhere
         client.embed(TEXTS, dimensions=True)
     with pytest.raises(InputError, match="can't be shortened"):
         create_client(env=env_for("github", server, KEY, GITHUB_EMBED_MODEL="openai/text-embedding-ada-002"),
@@ -203,24 +206,27 @@ def test_too_long_text_is_refused_or_cut(server, tmp_path):
 # -- retries ---------------------------------------------------------------------------------------
 
 
-def test_429_honours_retry_after_seconds(server, tmp_path):
-    waits: list[float] = []
-    server.script(fail(429, retry_after="1"))
-    vectors = make("github", server, tmp_path, sleep=waits.append).embed(TEXTS)
+def sdk_waits(caplog) -> list[float]:
+    """The waits the openai SDK logged between attempts ("Retrying request in 0.25 seconds")."""
+    return [float(m) for m in re.findall(r"Retrying request in ([0-9.]+) seconds", caplog.text)]
+
+
+def test_429_honours_retry_after(server, tmp_path, caplog):
+    server.script(fail(429, retry_after_ms="300"))
+    with caplog.at_level(logging.INFO):
+        vectors = make("github", server, tmp_path).embed(TEXTS)
     assert vectors.shape == (4, 1536)
     assert server.request_count == 2
-    assert waits == [1.0]  # waited what the server asked, not FAST's 0.01 s backoff
+    assert sdk_waits(caplog) == [0.3]  # the SDK waited what the server asked
 
 
-def test_retry_waits_follow_retry_after_ms_then_exponential_backoff(server, tmp_path):
-    waits: list[float] = []
-    server.script(fail(429, retry_after_ms="250"), fail(500), fail(502))
-    retry = RetryPolicy(max_retries=3, backoff_base=0.01, max_backoff=1, timeout=5)
-    vectors = make("github", server, tmp_path, retry=retry, sleep=waits.append).embed(TEXTS)
+def test_the_sdk_retries_429_and_5xx_up_to_max_retries(server, tmp_path, caplog):
+    server.script(fail(429, retry_after_ms="10"), fail(500, retry_after_ms="10"), fail(502, retry_after_ms="10"))
+    with caplog.at_level(logging.INFO):
+        vectors = make("github", server, tmp_path, retry=RetryPolicy(max_retries=3, timeout=5)).embed(TEXTS)
     assert vectors.shape == (4, 1536) and server.request_count == 4
-    assert waits[0] == pytest.approx(0.25)
-    # then base * 2 ** (attempt - 1), with +-20% jitter: attempts 2 and 3 wait about 0.02 and 0.04 s
-    assert 0.016 <= waits[1] <= 0.024 and 0.032 <= waits[2] <= 0.048
+    assert sdk_waits(caplog) == [0.01] * 3
+    assert caplog.text.count("the openai SDK is retrying") == 3
 
 
 def test_a_long_retry_after_gives_up_at_once(server, tmp_path):
@@ -229,6 +235,13 @@ def test_a_long_retry_after_gives_up_at_once(server, tmp_path):
         make("github", server, tmp_path).embed(TEXTS)
     assert server.request_count == 1
     assert info.value.status == 429 and "3600 s" in str(info.value) and "Rate limit of 150" in str(info.value)
+
+
+def test_a_retry_after_longer_than_the_time_left_gives_up_at_once(server, tmp_path):
+    server.script(fail(503, retry_after="4", message="busy"))
+    with pytest.raises(ProviderError, match=r"asks to wait 4 s .* left before the request's 2 s deadline") as info:
+        make("github", server, tmp_path, retry=RetryPolicy(max_retries=3, timeout=2, deadline=2)).embed(TEXTS)
+    assert server.request_count == 1 and info.value.status == 503 and "busy" in str(info.value)
 
 
 def test_5xx_after_the_last_retry_is_one_readable_error(server, tmp_path):
@@ -250,35 +263,63 @@ def test_429_on_every_attempt_says_to_wait_and_logs_each_retry(server, tmp_path,
         make("github", server, tmp_path).embed(TEXTS)
     assert server.request_count == 3 and info.value.status == 429
     assert "429 Too Many Requests" in str(info.value) and "wait a minute" in str(info.value)
-    assert caplog.text.count("retrying in") == 2
+    assert caplog.text.count("the openai SDK is retrying") == 2
     assert KEY not in caplog.text and KEY not in str(info.value) and "Rate limit exceeded" in str(info.value)
 
 
 def test_a_slow_server_times_out_and_is_retried(server, tmp_path):
-    retry = RetryPolicy(max_retries=1, backoff_base=0.01, timeout=0.3)
+    retry = RetryPolicy(max_retries=1, timeout=0.3, deadline=10)
     server.script(slow(3), slow(3))
-    waits: list[float] = []
     with pytest.raises(ProviderError, match=r"no answer within 0\.3 s \(timeout\)") as info:
-        make("github", server, tmp_path, retry=retry, sleep=waits.append).embed(TEXTS)
+        make("github", server, tmp_path, retry=retry).embed(TEXTS)
     assert server.request_count == 2 and info.value.attempts == 2 and info.value.status is None
-    assert len(waits) == 1 and 0.008 <= waits[0] <= 0.012  # one backoff (0.01 s +-20%), between the two tries
 
     server.script(slow(3))
-    waits.clear()
-    assert make("github", server, tmp_path, retry=retry, sleep=waits.append).embed(TEXTS).shape == (4, 1536)
-    assert server.request_count == 4 and len(waits) == 1  # timed out once, then answered
+    assert make("github", server, tmp_path, retry=retry).embed(TEXTS).shape == (4, 1536)
+    assert server.request_count == 4  # timed out once, then answered
+
+
+def test_a_trickling_server_is_cut_off_by_the_timeout_and_the_deadline(server, tmp_path):
+    # 1 byte every 0.5 s: every socket read succeeds, so only a limit on the whole answer stops it.
+    server.script(*[trickle(0.5, size=40)] * 10)  # each would hold the client 20 s
+    retry = RetryPolicy(max_retries=9, timeout=1, deadline=2)
+    started = time.monotonic()
+    with pytest.raises(ProviderError, match=r"no complete answer within 2 s \(the deadline") as info:
+        make("github", server, tmp_path, retry=retry).embed(TEXTS)
+    assert time.monotonic() - started < 6  # against 20 s per attempt, 200 s with the retries
+    assert 1 <= server.request_count <= 3 and "RetryPolicy(deadline=...)" in str(info.value)
+    assert not cache_files(tmp_path)
+
+
+def test_a_silent_server_is_cut_off_by_the_deadline(server, tmp_path):
+    server.script(slow(30), slow(30))
+    started = time.monotonic()
+    with pytest.raises(ProviderError, match="deadline"):
+        make("github", server, tmp_path, retry=RetryPolicy(max_retries=1, timeout=20, deadline=1)).embed(TEXTS)
+    assert time.monotonic() - started < 3  # not 20 s (the timeout), nor 40 s (two attempts)
+
+
+def test_the_deadline_reads_the_injected_clock_and_sends_nothing_once_it_has_passed(server, tmp_path):
+    ticks = iter([0.0, 500.0, 500.0, 500.0])  # start, then the clock jumps past the 120 s deadline
+    retry = RetryPolicy(max_retries=3, timeout=60, deadline=120, clock=lambda: next(ticks))
+    with pytest.raises(ProviderError, match=r"within 120 s \(the deadline") as info:
+        make("github", server, tmp_path, retry=retry).embed(TEXTS)
+    assert server.request_count == 0 and info.value.attempts == 1
+
+
+def test_the_default_deadline_bounds_a_silent_server():
+    policy = RetryPolicy()
+    assert policy.deadline <= 120 and policy.timeout <= policy.deadline  # was 5 x 60 s plus backoff
 
 
 def test_a_refused_connection_is_retried_then_reported(tmp_path):
     with StubServer() as stub:
         env = env_for("github", stub, KEY)
-    waits: list[float] = []  # the server is gone: nothing listens on that port any more
-    client = create_client(env=env, cache_dir=tmp_path, retry=FAST, announce=False, sleep=waits.append)
+    client = create_client(env=env, cache_dir=tmp_path, retry=FAST, announce=False)
     with pytest.raises(ProviderError, match="connection failed") as info:
         client.embed(TEXTS)
-    assert info.value.attempts == 3 and len(waits) == 2 and "check the network" in str(info.value)
-    ollama = create_client(env=env_for("ollama", stub, None), cache_dir=tmp_path, retry=FAST, announce=False,
-                           sleep=waits.append)
+    assert info.value.attempts == 3 and "check the network" in str(info.value)
+    ollama = create_client(env=env_for("ollama", stub, None), cache_dir=tmp_path, retry=FAST, announce=False)
     with pytest.raises(ProviderError, match=r"ollama serve"):
         ollama.embed(TEXTS)
 
@@ -530,7 +571,7 @@ def test_ollama_provider_unknown_model_batches_of_96_and_its_own_cache_folder(tm
         assert vectors.shape == (100, 16)  # dims learnt from the answer
         assert [len(r.inputs) for r in server.requests] == [96, 4]
         assert server.requests[0].body["model"] == "nomic-embed-text"
-        assert {p.parts[-4] for p in cache_files(tmp_path)} == {"ollama_nomic-embed-text"}
+        assert {p.parts[-4] for p in cache_files(tmp_path)} == {"ollama__nomic-embed-text"}
         # dimensions= for a model we know nothing about is sent, and the server's refusal is shown.
         with pytest.raises(ProviderError, match="does not support specifying dimensions"):
             client.embed(["x"], dimensions=8)

@@ -15,6 +15,8 @@ import pytest
 from openai_stub_server import StubServer, env_for
 
 from vectorlab import client as client_module
+from vectorlab import hosts as hosts_module
+from vectorlab import openai_provider as openai_provider_module
 from vectorlab.cache import EmbeddingCache
 from vectorlab.client import ENV_VARIABLES, create_client, default_cache_dir, load_environment
 from vectorlab.errors import CacheMissError, ConfigurationError
@@ -172,12 +174,14 @@ def project(tmp_path, monkeypatch):
 
 
 def test_env_variables_lists_every_variable_the_client_reads():
-    # Every upper-case name written as a whole string in client.py's code is a variable it reads.
-    module = ast.parse(inspect.getsource(client_module))
-    code = [stmt for stmt in module.body if not (isinstance(stmt, ast.Assign) and [
-        ast.unparse(target) for target in stmt.targets] in (["__all__"], ["ENV_VARIABLES"]))]
-    names = {node.value for stmt in code for node in ast.walk(stmt) if isinstance(node, ast.Constant)
-             and isinstance(node.value, str) and re.fullmatch(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+", node.value)}
+    # Every upper-case name written as a whole string in the client's modules is a variable it reads.
+    names = set()
+    for source in (client_module, hosts_module, openai_provider_module):
+        module = ast.parse(inspect.getsource(source))
+        code = [stmt for stmt in module.body if not (isinstance(stmt, ast.Assign) and [
+            ast.unparse(target) for target in stmt.targets] in (["__all__"], ["ENV_VARIABLES"]))]
+        names |= {node.value for stmt in code for node in ast.walk(stmt) if isinstance(node, ast.Constant)
+                  and isinstance(node.value, str) and re.fullmatch(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+", node.value)}
     assert {"OLLAMA_EMBED_MODEL", "AZURE_OPENAI_KEY", "OPENAI_KEY"} <= names  # the scan does find them
     assert names <= set(ENV_VARIABLES), f"read but not in ENV_VARIABLES: {sorted(names - set(ENV_VARIABLES))}"
     assert len(set(ENV_VARIABLES)) == len(ENV_VARIABLES)

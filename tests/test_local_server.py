@@ -16,7 +16,7 @@ import openai
 import pytest
 from openai import OpenAI
 
-from vectorlab import client as client_module
+from vectorlab import sdk_settings as client_module
 from vectorlab.client import LOCAL_API_KEY, openai_settings
 from vectorlab.errors import ConfigurationError
 from vectorlab.local_server import MAX_INPUTS, serve_embeddings

@@ -10,11 +10,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-__all__ = ["atomic_write", "temporary_path", "file_sha256", "check_writable_path", "fsync_file"]
+__all__ = ["atomic_write", "temporary_path", "file_sha256", "check_writable_path", "fsync_file", "slug"]
 
 
 def check_writable_path(path: Path, what: str) -> None:
@@ -46,8 +47,12 @@ def fsync_file(path: Path) -> None:
         os.fsync(file.fileno())
 
 
-def atomic_write(path: Path, content: bytes | Callable[[Path], None], what: str = "the file") -> None:
+def atomic_write(path: Path, content: bytes | Callable[[Path], None], what: str = "the file", *,
+                 fsync: bool = True) -> None:
     """Write ``content`` (bytes, or a function that writes a given path) to ``path`` atomically.
+
+    ``fsync=False`` skips flushing to the disk: still atomic against a crashed process, not against power
+    loss (the embeddings cache, thousands of small recomputable files, uses it).
 
     >>> import tempfile, pathlib
     >>> target = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
@@ -60,11 +65,13 @@ def atomic_write(path: Path, content: bytes | Callable[[Path], None], what: str 
         if isinstance(content, bytes):
             with open(temporary, "wb") as file:
                 file.write(content)
-                file.flush()
-                os.fsync(file.fileno())
+                if fsync:
+                    file.flush()
+                    os.fsync(file.fileno())
         else:
             content(temporary)
-            fsync_file(temporary)
+            if fsync:
+                fsync_file(temporary)
         os.replace(temporary, path)
 
 
@@ -72,3 +79,19 @@ def file_sha256(path: Path) -> str:
     """Hex SHA-256 of a file's bytes, read in chunks."""
     with open(path, "rb") as file:
         return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def slug(name: str) -> str:
+    """``name`` made safe as one file or folder name: ``/`` becomes ``__``, other unsafe runs ``_``.
+
+    The result never contains a path separator, never starts or ends with a dot (no ``..``, no hidden
+    file) and is never empty. Names made of letters, digits, ``.``, ``_`` and ``-`` are unchanged, so
+    the cache and the dataset files (``words.use-multilingual-v3.json``) name a model the same way.
+
+    >>> slug("openai/text-embedding-3-small"), slug("use-multilingual-v3"), slug("../x y")
+    ('openai__text-embedding-3-small', 'use-multilingual-v3', '__x_y')
+    """
+    return _UNSAFE.sub("_", name.replace("/", "__")).strip(".") or "_"

@@ -4,7 +4,7 @@ Layout (git-ignored: every install can recompute the offline model's entries; th
 well, for a reviewer reading an entry)::
 
     embeddings_cache/
-      use-multilingual-v3/              model id, made safe for a folder name
+      use-multilingual-v3/              model id, made safe for a folder name (``/`` becomes ``__``)
         default/                        requested dimensions, or "default" for the model's own
           3f/                           first two hex digits of the key, to keep folders small
             3f9a...e1.json              sha256 of the canonical (model, dimensions, text) key
@@ -15,7 +15,8 @@ a committed entry is. Vectors are written with the shortest decimal form that re
 same float32, so a cached vector equals the computed one bit for bit.
 
 Durability: an entry is written to a temporary file in the same folder and moved into place with
-``os.replace``, which is atomic, so a reader sees the old entry or the new one, never half of one.
+``os.replace`` (:func:`vectorlab._files.atomic_write`), which is atomic, so a reader sees the old
+entry or the new one, never half of one.
 Two processes writing the same entry at once both write whole files and the last one wins; a process
 killed mid-write leaves at most a stray ``*.tmp`` file, which is never read. A file that is damaged
 anyway (edited by hand, cut short by a disk full, a bad merge) is reported with a :class:`CacheWarning`
@@ -27,13 +28,10 @@ provider names. ``embeddings_cache/bench/`` belongs to the benchmarks and is nev
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
 import os
-import re
-import tempfile
 import time
 import warnings
 from collections.abc import Sequence
@@ -42,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from vectorlab._files import atomic_write, slug
 from vectorlab.errors import CacheWarning
 
 __all__ = ["EmbeddingCache", "cache_key", "format_vector", "RESERVED_FOLDERS"]
@@ -78,9 +77,9 @@ def format_vector(vector: np.ndarray) -> str:
     return "[" + ", ".join(texts) + "]"
 
 
-def _slug(model: str) -> str:
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", model).strip("._") or "_"
-    return f"_{slug}" if slug in RESERVED_FOLDERS else slug
+def _folder_name(model: str) -> str:
+    name = slug(model)
+    return f"_{name}" if name in RESERVED_FOLDERS else name
 
 
 class EmbeddingCache:
@@ -99,7 +98,7 @@ class EmbeddingCache:
 
     def folder(self, model: str, dimensions: int | None) -> Path:
         """The folder holding every entry of one (model, dimensions) pair."""
-        return self.root / _slug(model) / ("default" if dimensions is None else str(int(dimensions)))
+        return self.root / _folder_name(model) / ("default" if dimensions is None else str(int(dimensions)))
 
     def path_for(self, model: str, dimensions: int | None, text: str) -> Path:
         """Where the entry for (model, dimensions, text) lives, whether or not it exists yet."""
@@ -140,9 +139,9 @@ class EmbeddingCache:
     def put(self, model: str, dimensions: int | None, text: str, vector: np.ndarray) -> Path:
         """Store one vector atomically (temp file in the same folder, then ``os.replace``)."""
         values = np.asarray(vector, dtype=np.float32)
-        if values.ndim != 1 or values.size == 0 or not np.isfinite(values).all():
-            raise ValueError(f"refusing to cache {values.shape} vector with non-finite or missing values "
-                             f"for {text[:40]!r}: a vector must be 1-D, non-empty and finite")
+        if values.ndim != 1 or values.size == 0 or not np.isfinite(values).all() or not values.any():
+            raise ValueError(f"refusing to cache a {values.shape} vector that is empty, all zero or not finite "
+                             f"for {text[:40]!r}: a vector must be 1-D, non-empty, finite and not all zero")
         path = self.path_for(model, dimensions, text)
         content = (
             "{\n"
@@ -151,20 +150,8 @@ class EmbeddingCache:
             f'  "text": {json.dumps(text, ensure_ascii=False)},\n'
             f'  "vector": {format_vector(values)}\n'
             "}\n"
-        ).encode()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem[:16]}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as temp:
-                temp.write(content)
-                if self.fsync:
-                    temp.flush()
-                    os.fsync(temp.fileno())
-            _replace(temp_name, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp_name)
-            raise
+        )
+        atomic_write(path, content.encode("utf-8"), "the cache entry", fsync=self.fsync)
         return path
 
     def put_many(self, model: str, dimensions: int | None, texts: Sequence[str], vectors: np.ndarray) -> None:
@@ -238,18 +225,6 @@ class EmbeddingCache:
             except OSError:
                 continue
         return removed
-
-
-def _replace(source: str, target: Path) -> None:
-    # On Windows os.replace fails while another process has the target open: retry briefly.
-    for attempt in range(20):
-        try:
-            os.replace(source, target)
-            return
-        except PermissionError:
-            if os.name != "nt" or attempt == 19:
-                raise
-            time.sleep(0.01 * (attempt + 1))
 
 
 def _load_json(path: Path) -> dict[str, Any] | None:

