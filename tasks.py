@@ -2,7 +2,7 @@
 """One entry point for the project's jobs; needs only Python 3.11+ (it installs everything else).
 
     python tasks.py notebooks   # run every notebook, offline, into build/; writes an HTML site and prints its path
-    python tasks.py test        # lint, then the test suite (which also executes every notebook)
+    python tasks.py test        # lint, type-check, then the test suite (which also executes every notebook)
     python tasks.py setup       # just create .venv and install the notebooks' needs and JupyterLab
     python tasks.py lab         # open JupyterLab on the notebooks (after installing what `setup` does)
     python tasks.py data        # rebuild data/embeddings/ from the CSVs with the offline model
@@ -215,8 +215,10 @@ def run_notebooks(arguments: list[str]) -> None:
 
 
 def run_tests(extra: list[str]) -> None:
-    """Lint with ruff, then run pytest (package tests, doctests, notebooks, data checks)."""
+    """Lint with ruff, type-check src/ with mypy (strict; pyproject's [tool.mypy]), then run pytest (package tests,
+    doctests, notebooks, data checks). The first that fails stops the run with its exit code."""
     _run(PYTHON, "-m", "ruff", "check", ".")
+    _run(PYTHON, "-m", "mypy")
     _run(PYTHON, "-m", "pytest", *extra)
 
 

@@ -16,7 +16,17 @@ from vectorlab.data import (
     load_words,
     save_embeddings,
 )
-from vectorlab.evaluate import drop_self, hit_at_k, mean_reciprocal_rank, overlap, rank_agreement, recall_at_k
+from vectorlab.evaluate import (
+    bootstrap_ci,
+    drop_self,
+    first_hit_rank,
+    hit_at_k,
+    mean_reciprocal_rank,
+    overlap,
+    rank_agreement,
+    recall_at_k,
+    search_quality,
+)
 from vectorlab.hnsw import HNSWIndex
 from vectorlab.quantize import (
     binary_threshold,
@@ -50,7 +60,8 @@ __all__ = [
     "EmbeddingClient", "create_client", "openai_settings",
     "Embeddings", "MissingKeyError", "load_dataset", "load_embeddings", "load_movie_queries", "load_movies",
     "load_words", "save_embeddings",
-    "drop_self", "hit_at_k", "mean_reciprocal_rank", "overlap", "rank_agreement", "recall_at_k",
+    "bootstrap_ci", "drop_self", "first_hit_rank", "hit_at_k", "mean_reciprocal_rank", "overlap", "rank_agreement",
+    "recall_at_k", "search_quality",
     "binary_threshold", "dequantize_int8", "hamming_distance", "int8_ranges", "nbytes_per_vector",
     "quantize_binary", "quantize_int8", "random_rotation", "rescore", "search_binary", "search_int8", "size_table",
     "unpack_binary",

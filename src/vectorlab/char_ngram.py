@@ -15,8 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
+
+from vectorlab.errors import InvalidInputError
 
 __all__ = ["CHAR_MODEL_NAME", "CHAR_MODEL_DIMS", "CharNgramModel", "fit_workshop_char_model"]
 
@@ -41,7 +44,7 @@ class CharNgramModel:
     def fit(self, corpus: list[str]) -> CharNgramModel:
         """Learn the n-gram vocabulary and the SVD basis from ``corpus``."""
         if len(corpus) <= self.dims:
-            raise ValueError(f"need more than dims={self.dims} texts to fit, got {len(corpus)}")
+            raise InvalidInputError(f"need more than dims={self.dims} texts to fit, got {len(corpus)}")
         self._tfidf = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 4), lowercase=True,
                                       sublinear_tf=True, dtype=np.float64)
         matrix = self._tfidf.fit_transform(corpus)
@@ -53,11 +56,11 @@ class CharNgramModel:
         """Unit-length float32 vectors ``[n, dims]`` for ``texts``."""
         if not hasattr(self, "_svd"):
             raise RuntimeError("the model is not fitted yet: call fit(corpus) first")
-        reduced = self._svd.transform(self._tfidf.transform(list(texts)))
-        norms = np.linalg.norm(reduced, axis=1, keepdims=True)
+        reduced: npt.NDArray[np.float64] = self._svd.transform(self._tfidf.transform(list(texts)))
+        norms: npt.NDArray[np.float64] = np.linalg.norm(reduced, axis=1, keepdims=True)
         if (norms == 0).any():
             row = int(np.flatnonzero(norms[:, 0] == 0)[0])
-            raise ValueError(f"text {texts[row]!r} (index {row}) shares no letter n-gram with the corpus")
+            raise InvalidInputError(f"text {texts[row]!r} (index {row}) shares no letter n-gram with the corpus")
         return (reduced / norms).astype(np.float32)
 
 

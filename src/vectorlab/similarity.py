@@ -81,6 +81,12 @@ def _unit_rows(matrix: np.ndarray, name: str, single: bool,
     return unit_rows(matrix, norms)
 
 
+def _distances(a: Any, b: Any, metric: Literal["euclidean", "cityblock"]) -> float | np.ndarray:
+    """scipy's ``cdist(a, b, metric)`` for the shapes in the module table."""
+    a_matrix, a_single, b_matrix, b_single = _pair(a, b)
+    return _shaped(_finite(cdist(a_matrix, b_matrix, metric), "distance"), a_single, b_single)
+
+
 def magnitude(vectors: Any) -> float | np.ndarray:
     """Length (Euclidean norm) of one vector, or of each row of a matrix.
 
@@ -153,8 +159,7 @@ def euclidean_distance(a: Any, b: Any) -> float | np.ndarray:
     >>> euclidean_distance([0.0, 0.0], [3.0, 4.0])
     5.0
     """
-    a_matrix, a_single, b_matrix, b_single = _pair(a, b)
-    return _shaped(_finite(cdist(a_matrix, b_matrix, "euclidean"), "distance"), a_single, b_single)
+    return _distances(a, b, "euclidean")
 
 
 def manhattan_distance(a: Any, b: Any) -> float | np.ndarray:
@@ -166,8 +171,7 @@ def manhattan_distance(a: Any, b: Any) -> float | np.ndarray:
     >>> manhattan_distance([0.0, 0.0], [3.0, -4.0])
     7.0
     """
-    a_matrix, a_single, b_matrix, b_single = _pair(a, b)
-    return _shaped(_finite(cdist(a_matrix, b_matrix, "cityblock"), "distance"), a_single, b_single)
+    return _distances(a, b, "cityblock")
 
 
 def most_similar(query_vector: Any, vectors: Any, keys: Any, k: int = 10,

@@ -18,6 +18,7 @@ import plotly.io as pio
 from plotly.subplots import make_subplots
 
 from vectorlab._validation import as_matrix
+from vectorlab.errors import InvalidInputError
 
 __all__ = [
     "NOTEBOOK_RENDERER",
@@ -58,7 +59,7 @@ def _style(figure: go.Figure, *, title: str, height: int, legend_title: str | No
 def vector_bars(vectors: Mapping[str, np.ndarray], title: str = "One vector, dimension by dimension") -> go.Figure:
     """One bar chart per named vector, stacked: ``{"all-MiniLM-L6-v2: dog": vector, ...}``."""
     if not vectors:
-        raise ValueError("vectors is empty: pass a mapping of name -> vector")
+        raise InvalidInputError("vectors is empty: pass a mapping of name -> vector")
     rows, row_height, gap = len(vectors), 240, 120  # gap in pixels: the x title, then the next chart's title
     height = _MARGIN["t"] + _MARGIN["b"] + rows * row_height + (rows - 1) * gap
     figure = make_subplots(rows=rows, cols=1, subplot_titles=list(vectors),
@@ -93,11 +94,11 @@ def scatter_3d(points: np.ndarray, labels: Sequence[str], color: Sequence[str] |
     """
     points = as_matrix(points, "points")
     if points.shape[1] != 3:
-        raise ValueError(f"points must have 3 columns (x, y, z), got {points.shape[1]}: reduce to 3 dims first")
+        raise InvalidInputError(f"points must have 3 columns (x, y, z), got {points.shape[1]}: reduce to 3 dims first")
     if len(labels) != len(points):
-        raise ValueError(f"{len(labels)} labels for {len(points)} points: pass one label per point")
+        raise InvalidInputError(f"{len(labels)} labels for {len(points)} points: pass one label per point")
     if color is not None and len(color) != len(points):
-        raise ValueError(f"{len(color)} colors for {len(points)} points: pass one group name per point")
+        raise InvalidInputError(f"{len(color)} colors for {len(points)} points: pass one group name per point")
     figure = px.scatter_3d(x=points[:, 0], y=points[:, 1], z=points[:, 2], text=list(labels),
                            color=list(color) if color is not None else None,
                            labels={"x": axis_names[0], "y": axis_names[1], "z": axis_names[2],
@@ -115,8 +116,8 @@ def similarity_heatmap(matrix: np.ndarray, labels: Sequence[str], title: str = "
     """A labelled heatmap of a square similarity matrix, values printed in each cell (square cells)."""
     matrix = as_matrix(matrix, "matrix")
     if matrix.shape[0] != matrix.shape[1] or len(labels) != matrix.shape[0]:
-        raise ValueError(f"matrix is {matrix.shape[0]}x{matrix.shape[1]} with {len(labels)} labels: pass a square "
-                         "matrix and one label per row")
+        raise InvalidInputError(f"matrix is {matrix.shape[0]}x{matrix.shape[1]} with {len(labels)} labels: "
+                                "pass a square matrix and one label per row")
     figure = px.imshow(np.round(matrix, 2), x=list(labels), y=list(labels), text_auto=True,
                        color_continuous_scale="Blues", aspect="equal",
                        labels={"x": "word", "y": "word", "color": scale_title})

@@ -27,20 +27,9 @@ Searching
 
 from __future__ import annotations
 
+from vectorlab.vectordb import errors
 from vectorlab.vectordb.connection import Connection, configured_database_url, connect, server_info
-from vectorlab.vectordb.errors import (
-    ArgumentTypeError,
-    DatabaseConnectionError,
-    DimensionMismatchError,
-    EmbeddedServerError,
-    ExtensionMissingError,
-    IdentifierError,
-    InvalidArgumentError,
-    SchemaNotFoundError,
-    TableNotFoundError,
-    VectorDBError,
-    WrongThreadError,
-)
+from vectorlab.vectordb.errors import *  # noqa: F403  (the errors, named once: errors.__all__)
 from vectorlab.vectordb.identifiers import MAX_IDENTIFIER_BYTES
 from vectorlab.vectordb.indexes import create_hnsw_index, create_ivfflat_index, drop_indexes, relation_sizes
 from vectorlab.vectordb.queries import OPERATORS, QUANTIZATIONS, search, search_plan, search_rescored, search_sql
@@ -57,17 +46,6 @@ __all__ = [
     "OPERATORS",
     "QUANTIZATIONS",
     "MAX_IDENTIFIER_BYTES",
-    "VectorDBError",
-    "DatabaseConnectionError",
-    "ExtensionMissingError",
-    "EmbeddedServerError",
-    "WrongThreadError",
-    "TableNotFoundError",
-    "SchemaNotFoundError",
-    "InvalidArgumentError",
-    "IdentifierError",
-    "DimensionMismatchError",
-    "ArgumentTypeError",
     "Connection",
     "EmbeddedServer",
     "default_data_dir",
@@ -90,3 +68,4 @@ __all__ = [
     "drop_indexes",
     "relation_sizes",
 ]
+__all__ += errors.__all__  # the errors, listed once (vectordb/errors.py)

@@ -18,11 +18,12 @@ it was not in before.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 import weakref
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar, cast
 
 import psycopg
 
@@ -52,24 +53,30 @@ def _wrong_thread(owner: int) -> WrongThreadError:
     )
 
 
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _owner_thread_only(method: _Method) -> _Method:
+    """psycopg's ``method``, run only after ``self._check_thread()`` (psycopg's own signature and types)."""
+
+    @functools.wraps(method)
+    def checked(self: Any, *args: Any, **kwargs: Any) -> Any:
+        self._check_thread()
+        return method(self, *args, **kwargs)
+
+    return cast(_Method, checked)
+
+
 class _ThreadBoundCursor(psycopg.Cursor[Any]):
     """A cursor that refuses to run statements from another thread than its connection's."""
 
-    def execute(self, *args: Any, **kwargs: Any) -> Any:
+    def _check_thread(self) -> None:
         self.connection._check_thread()  # type: ignore[attr-defined]
-        return super().execute(*args, **kwargs)
 
-    def executemany(self, *args: Any, **kwargs: Any) -> None:
-        self.connection._check_thread()  # type: ignore[attr-defined]
-        return super().executemany(*args, **kwargs)
-
-    def copy(self, *args: Any, **kwargs: Any) -> Any:
-        self.connection._check_thread()  # type: ignore[attr-defined]
-        return super().copy(*args, **kwargs)
-
-    def stream(self, *args: Any, **kwargs: Any) -> Any:
-        self.connection._check_thread()  # type: ignore[attr-defined]
-        return super().stream(*args, **kwargs)
+    execute = _owner_thread_only(psycopg.Cursor.execute)
+    executemany = _owner_thread_only(psycopg.Cursor.executemany)
+    copy = _owner_thread_only(psycopg.Cursor.copy)
+    stream = _owner_thread_only(psycopg.Cursor.stream)
 
 
 class Connection(psycopg.Connection[Any]):
@@ -84,29 +91,12 @@ class Connection(psycopg.Connection[Any]):
         if self.owner_thread is not None and threading.get_ident() != self.owner_thread:
             raise _wrong_thread(self.owner_thread)
 
-    def cursor(self, *args: Any, **kwargs: Any) -> Any:
-        self._check_thread()
-        return super().cursor(*args, **kwargs)
-
-    def execute(self, *args: Any, **kwargs: Any) -> Any:
-        self._check_thread()
-        return super().execute(*args, **kwargs)
-
-    def transaction(self, *args: Any, **kwargs: Any) -> Any:
-        self._check_thread()
-        return super().transaction(*args, **kwargs)
-
-    def pipeline(self) -> Any:
-        self._check_thread()
-        return super().pipeline()
-
-    def commit(self) -> None:
-        self._check_thread()
-        super().commit()
-
-    def rollback(self) -> None:
-        self._check_thread()
-        super().rollback()
+    cursor = _owner_thread_only(psycopg.Connection.cursor)
+    execute = _owner_thread_only(psycopg.Connection.execute)
+    transaction = _owner_thread_only(psycopg.Connection.transaction)
+    pipeline = _owner_thread_only(psycopg.Connection.pipeline)
+    commit = _owner_thread_only(psycopg.Connection.commit)
+    rollback = _owner_thread_only(psycopg.Connection.rollback)
 
 
 # Plain psycopg connections handed to this package: the thread that first used each one.

@@ -141,24 +141,24 @@ def _check_keys(keys: Any, n: int) -> list[str]:
     if isinstance(keys, (str, bytes)) or not isinstance(keys, Iterable) or isinstance(keys, Mapping):
         raise ArgumentTypeError(f"keys must be a list of strings, one per vector, got {type(keys).__name__} "
                                 f"{keys!r:.60}: for one vector, pass a list of one key")
-    keys = list(keys)
-    for i, key in enumerate(keys):
+    texts: list[str] = list(keys)  # checked to be strings just below
+    for i, key in enumerate(texts):
         if not isinstance(key, str):
             raise ArgumentTypeError(f"keys[{i}] is {type(key).__name__} {key!r:.60}, not a string: keys are the "
                                     "texts of the vectors (convert them with str() first if that is meant)")
         _check_text(key, f"keys[{i}] {key!r:.60}")
-    if len(keys) != n:
-        raise InvalidArgumentError(f"{len(keys)} keys but {n} vectors: they must pair up one to one")
-    if len(set(keys)) != n:
+    if len(texts) != n:
+        raise InvalidArgumentError(f"{len(texts)} keys but {n} vectors: they must pair up one to one")
+    if len(set(texts)) != n:
         seen: set[str] = set()
-        duplicate = next(key for key in keys if key in seen or seen.add(key))  # type: ignore[func-returns-value]
+        duplicate = next(key for key in texts if key in seen or seen.add(key))  # type: ignore[func-returns-value]
         raise InvalidArgumentError(f"keys must be unique (the key column is UNIQUE), but {duplicate!r:.60} "
                                    "appears more than once: remove the duplicates")
-    return keys
+    return texts
 
 
-def _check_vectors(vectors: Any) -> np.ndarray:
-    vectors = as_matrix(vectors, "vectors")
+def _check_vectors(values: Any) -> np.ndarray:
+    vectors = as_matrix(values, "vectors")
     if vectors.shape[1] > MAX_DIMENSIONS:
         raise InvalidArgumentError(f"vectors have {vectors.shape[1]} dimensions; pgvector stores at most "
                                    f"{MAX_DIMENSIONS}: reduce them (e.g. dimensions= when embedding)")
@@ -267,7 +267,8 @@ def load_table(conn: psycopg.Connection[Any], table: str, keys: Sequence[str], v
     conn = checked(conn)
     name = parse_table(table)
     vectors = _check_vectors(vectors)
-    n, dims = vectors.shape
+    n: int = len(vectors)
+    dims: int = vectors.shape[1]
     keys = _check_keys(keys, n)
     if vector_type not in ("vector", "halfvec"):
         raise InvalidArgumentError(f"vector_type must be 'vector' or 'halfvec', got {vector_type!r}")

@@ -1,0 +1,72 @@
+"""README's module map ("The `vectorlab` package") has one row for every module in src/vectorlab, and no other."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "src" / "vectorlab"
+SECTION = "## The `vectorlab` package"
+# A table row whose first cell is one module name in backticks: | `vectorlab.x.y` | what it does |
+ROW = re.compile(r"^\|\s*`(?P<name>[^`]+)`\s*\|(?P<text>.*)\|\s*$")
+
+
+def modules_on_disk(package: Path = PACKAGE) -> set[str]:
+    """Dotted names of every module of the package: ``vectorlab.a.b`` for a/b.py, ``vectorlab.a`` for a/__init__.py."""
+    names = set()
+    for path in package.rglob("*.py"):
+        parts = path.relative_to(package.parent).with_suffix("").parts
+        names.add(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return names
+
+
+def module_map(readme: str) -> list[tuple[str, str]]:
+    """``(module, description)`` of each row of the module map, in order."""
+    if SECTION not in readme:
+        raise AssertionError(f"README has no section {SECTION!r}")
+    section = readme.split(SECTION, 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        if line.startswith("|") and not re.fullmatch(r"\|[\s|:-]*\|", line) and "| module |" not in line:
+            match = ROW.match(line)
+            assert match, f"a row of the module map must start with one `module` name: {line!r}"
+            rows.append((match["name"], match["text"].strip()))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return module_map((ROOT / "README.md").read_text(encoding="utf-8"))
+
+
+def test_every_module_has_a_row_and_every_row_a_module(rows):
+    listed = [name for name, _ in rows]
+    on_disk = modules_on_disk()
+    assert not on_disk - set(listed), f"modules with no row in README's module map: {sorted(on_disk - set(listed))}"
+    assert not set(listed) - on_disk, f"README rows naming no module in src/vectorlab: {sorted(set(listed) - on_disk)}"
+    twice = sorted({name for name in listed if listed.count(name) > 1})
+    assert not twice, f"modules listed twice: {twice}"
+
+
+def test_every_row_says_what_the_module_does(rows):
+    assert all(len(text.split()) >= 3 for _, text in rows), [name for name, text in rows if len(text.split()) < 3]
+    private = [name for name, text in rows if name.rsplit(".", 1)[-1].startswith("_")]
+    assert private, "the map lists the private modules too"
+    assert all(text.startswith("(private)") for name, text in rows if name in private)
+
+
+def test_the_check_itself_catches_a_missing_and_an_unknown_module(tmp_path):
+    """The two helpers above find what they must: a module without a row, a row without a module."""
+    package = tmp_path / "vectorlab"
+    (package / "sub").mkdir(parents=True)
+    for name in ("__init__.py", "a.py", "_b.py", "sub/__init__.py", "sub/c.py"):
+        (package / name).write_text("")
+    assert modules_on_disk(package) == {"vectorlab", "vectorlab.a", "vectorlab._b", "vectorlab.sub",
+                                        "vectorlab.sub.c"}
+    readme = (f"# x\n\n{SECTION}\n\n| module | what it does |\n|---|---|\n| `vectorlab.a` | does a thing |\n"
+              "| `vectorlab.gone` | was removed long ago |\n\n## Development\n| `vectorlab.not_in_the_map` | x |\n")
+    listed = {name for name, _ in module_map(readme)}
+    assert listed == {"vectorlab.a", "vectorlab.gone"}
+    assert modules_on_disk(package) - listed == {"vectorlab", "vectorlab._b", "vectorlab.sub", "vectorlab.sub.c"}
+    assert listed - modules_on_disk(package) == {"vectorlab.gone"}
