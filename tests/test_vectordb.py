@@ -404,7 +404,42 @@ def test_unreachable_database_url_names_the_host_never_the_password(monkeypatch)
     message = str(caught.value)
     assert f"127.0.0.1:{port}" in message and "DATABASE_URL" in message and "Fix:" in message
     assert "s3cret" not in message and "Pa55word" not in message
-    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert_secret_nowhere_in_chain(caught.value, "s3cret-Pa55word")
+
+
+def exception_chain(error):
+    """``error`` and every exception reachable from it through ``__cause__`` and ``__context__``."""
+    seen, todo = [], [error]
+    while todo:
+        current = todo.pop()
+        if current is None or any(current is known for known in seen):
+            continue
+        seen.append(current)
+        todo += [current.__cause__, current.__context__]
+    return seen
+
+
+def assert_secret_nowhere_in_chain(error, secret):
+    """Not in the message, the args or the attributes (``vars()``) of any exception of the chain: a
+    suppressed exception (``raise ... from None``) is still kept in ``__context__`` for a debugger or a
+    logging handler to print."""
+    for link in exception_chain(error):
+        for text in (str(link), repr(link.args), repr(vars(link))):
+            assert secret not in text, f"{type(link).__name__} in the chain of {error!r} holds the password"
+
+
+@pytest.mark.parametrize("make_url", [
+    lambda port: f"postgresql://alice:hunter 2@127.0.0.1:{port}/db",  # unparsable: the space is unencoded
+    lambda port: f"postgresql://alice:Zq@127.0.0.1:{port}/db",  # short: too short to be redacted in text
+    lambda port: f"host=127.0.0.1 port={port} user=alice password=Zq dbname=db",  # keyword conninfo
+], ids=["space", "short-url", "keywords"])
+def test_no_password_anywhere_in_the_connection_error_chain(make_url):
+    url = make_url(closed_port())
+    secret = "hunter 2" if "hunter" in url else "Zq"
+    with pytest.raises(vectordb.DatabaseConnectionError) as caught:
+        vectordb.connect(url, connect_timeout=3)
+    assert secret not in str(caught.value)
+    assert_secret_nowhere_in_chain(caught.value, secret)
 
 
 def test_database_url_is_also_read_from_dot_env(tmp_path, monkeypatch):

@@ -177,19 +177,26 @@ def _open_connection(conninfo: str, source: str, connect_timeout: int) -> Connec
 
     where, secrets = _describe_target(conninfo)
     kwargs: dict[str, Any] = {"autocommit": True, "cursor_factory": _ThreadBoundCursor}
+    # Each error is raised after its ``except`` block, not inside it: ``raise ... from None`` only hides
+    # psycopg's exception from tracebacks, it still keeps it in ``__context__``, where its message and its
+    # connection record (``pgconn.info``) hold the password.
+    problem: str | None = None
     try:
         if "connect_timeout" not in conninfo_to_dict(conninfo):
             kwargs["connect_timeout"] = connect_timeout
     except psycopg.ProgrammingError as error:
+        problem = redact(first_line(error), secrets)
+    if problem is not None:
         raise DatabaseConnectionError(
-            f"{source} is not a valid PostgreSQL connection string ({redact(first_line(error), secrets)}). "
+            f"{source} is not a valid PostgreSQL connection string ({problem}). "
             "Fix: use the form postgresql://USER:PASSWORD@HOST:PORT/DBNAME, with special characters in the "
             "password percent-encoded (a space as %20, @ as %40)"
-        ) from None
+        )
     try:
         conn = Connection.connect(conninfo, **kwargs)
     except psycopg.OperationalError as error:
-        reason = redact(first_line(error), secrets)
+        problem = redact(first_line(error), secrets)
+    if problem is not None:
         if source == "the embedded server":
             fix = ("Fix: call vectordb.stop_embedded() and connect() again; if that fails, delete the .pgdata "
                    "folder in the project root (it is rebuilt on the next run)")
@@ -199,8 +206,8 @@ def _open_connection(conninfo: str, source: str, connect_timeout: int) -> Connec
                    "?sslmode=require and a firewall rule for your IP); or remove DATABASE_URL (from the "
                    "environment and .env) to use the embedded PostgreSQL")
         raise DatabaseConnectionError(
-            f"could not connect to PostgreSQL at {where} (from {source}): {reason}. {fix}"
-        ) from None
+            f"could not connect to PostgreSQL at {where} (from {source}): {problem}. {fix}"
+        )
     conn.owner_thread = threading.get_ident()
     return conn
 
