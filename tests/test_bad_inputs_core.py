@@ -255,7 +255,7 @@ BAD = [
     ("embeddings-missing-key", lambda: Embeddings(["dog", "cat", "cow"], V2, "m").index("dgo"), KeyError,
      "did you mean 'dog'"),
     ("save-decimals-negative", lambda: save_embeddings("/tmp/never.json", _emb(), decimals=-2), E,
-     "decimals must be at least 1, got -2"),
+     "decimals must be between 1 and 9, got -2"),
     ("save-decimals-float", lambda: save_embeddings("/tmp/never.json", _emb(), decimals=2.5), T,
      "decimals must be a whole number"),
     ("save-not-embeddings", lambda: save_embeddings("/tmp/never.json", {"a": [1.0]}), T,

@@ -380,7 +380,7 @@ def test_missing_table_and_bad_arguments(conn, table):
     with pytest.raises(vectordb.TableNotFoundError, match="load it first"):
         vectordb.search(conn, table, np.ones(16))
     vectordb.load_table(conn, table, ["a", "b"], unit_vectors(2))
-    with pytest.raises(ValueError, match="operator must be one of"):
+    with pytest.raises(ValueError, match=r"operator=.<<>>. is not supported: use one of .<=>. \(cosine distance"):
         vectordb.search(conn, table, np.ones(16), operator="<<>>")
     with pytest.raises(ValueError, match="quantization"):
         vectordb.search(conn, table, np.ones(16), quantization="int8")

@@ -27,6 +27,7 @@ from typing import Any, TypeVar, cast
 
 import psycopg
 
+from vectorlab._validation import check_positive_int
 from vectorlab.errors import redact
 from vectorlab.vectordb.errors import (
     ArgumentTypeError,
@@ -281,10 +282,8 @@ def connect(database_url: str | None = None, *, data_dir: str | os.PathLike[str]
 
     if database_url is not None and not isinstance(database_url, str):
         raise ArgumentTypeError(f"database_url must be a string, got {type(database_url).__name__}")
-    if isinstance(connect_timeout, bool) or not isinstance(connect_timeout, int):
-        raise ArgumentTypeError(f"connect_timeout must be a whole number of seconds, got {connect_timeout!r}")
-    if connect_timeout < 1:
-        raise InvalidArgumentError(f"connect_timeout must be at least 1 second, got {connect_timeout}")
+    connect_timeout = check_positive_int(connect_timeout, "connect_timeout", invalid=InvalidArgumentError,
+                                         wrong_type=ArgumentTypeError)
     if database_url:
         source = "the database_url argument"
     else:
