@@ -453,6 +453,17 @@ def test_database_url_is_also_read_from_dot_env(tmp_path, monkeypatch):
     assert "dotenv-secret" not in str(caught.value)
 
 
+def test_database_url_comes_from_the_one_env_reader(monkeypatch):
+    # the project reads .env in one place (hosts.load_environment): API_HOST and DATABASE_URL alike
+    from vectorlab import hosts
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setattr(hosts, "load_environment", lambda env_file=None: {"DATABASE_URL": "postgresql://x@h/d"})
+    assert vectordb.configured_database_url() == "postgresql://x@h/d"
+    monkeypatch.setattr(hosts, "load_environment", lambda env_file=None: {})
+    assert vectordb.configured_database_url() is None
+
+
 def test_invalid_database_url_is_reported_without_the_password():
     with pytest.raises(vectordb.DatabaseConnectionError, match="not a valid PostgreSQL connection string") as caught:
         vectordb.connect("postgresql://bob:hunter2secret@localhost:5432/db?nonsense_option=1")

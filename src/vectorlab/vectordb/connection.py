@@ -241,20 +241,14 @@ def _ensure_vector_extension(conn: Any) -> None:
 
 
 def _configured_url() -> tuple[str | None, str]:
-    """``DATABASE_URL`` from the environment, else from ``.env`` at the project root (as ``API_HOST`` is)."""
+    """``DATABASE_URL`` from the environment, else from ``.env`` at the project root (read as ``API_HOST`` is,
+    by :func:`vectorlab.hosts.load_environment`), with where it came from."""
+    from vectorlab.hosts import load_environment
+
     if os.environ.get("DATABASE_URL"):
         return os.environ["DATABASE_URL"], "DATABASE_URL"
-    from vectorlab.data import project_root
-
-    try:
-        env_file = project_root() / ".env"
-    except FileNotFoundError:
-        return None, ""
-    if not env_file.is_file():
-        return None, ""
-    from dotenv import dotenv_values
-
-    return dotenv_values(env_file).get("DATABASE_URL") or None, "DATABASE_URL in .env"
+    url = load_environment().get("DATABASE_URL") or None
+    return url, "DATABASE_URL in .env" if url else ""
 
 
 def configured_database_url() -> str | None:
