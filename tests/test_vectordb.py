@@ -776,6 +776,23 @@ def test_a_normal_exit_leaves_the_server_to_its_other_live_users(scratch_data_di
     assert not postgres_running(scratch_data_dir)  # this process was the last user
 
 
+def test_a_failed_write_of_the_user_list_keeps_the_old_list_and_leaves_no_temporary_file(tmp_path, monkeypatch):
+    from vectorlab.vectordb import server
+
+    server._write_users(tmp_path, [{"pid": 1, "started": 2.0}])
+    before = sorted(p.name for p in tmp_path.iterdir())
+
+    def full_disk(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        server._write_users(tmp_path, [{"pid": 3, "started": 4.0}])
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == before == [server.HANDLE_FILE]
+    assert server._read_users(tmp_path) == [{"pid": 1, "started": 2.0}]
+
+
 def test_a_recycled_process_id_is_not_taken_for_its_old_process():
     from vectorlab.vectordb.server import _alive, _this_process
 
