@@ -696,6 +696,20 @@ def test_a_plain_psycopg_connection_is_left_as_it_was_found(url, table, conn):
                           vectordb.WrongThreadError)
 
 
+def test_a_plain_psycopg_connection_without_pgvector_types_still_binds_numpy_vectors(url, table, conn):
+    import psycopg
+
+    vectordb.load_table(conn, table, ["a", "b", "c"], unit_vectors(3))
+    with psycopg.connect(url, autocommit=True) as plain:  # no register_vector: the types are registered for it
+        ids, _ = vectordb.search(plain, table, unit_vectors(3)[1], k=1)
+        assert list(ids) == [1]  # row ids: "b" is row 1
+        assert plain.info.transaction_status.name == "IDLE"
+    with psycopg.connect(url) as plain:  # autocommit off: registering leaves no transaction open
+        assert vectordb.count_rows(plain, table) == 3
+        assert plain.info.transaction_status.name == "IDLE"
+        assert list(vectordb.search(plain, table, unit_vectors(3)[2], k=1)[0]) == [2]
+
+
 # --------------------------------------------------------------------------------------------------
 # Lifecycle: kill -9 and normal exits, with real processes (item 8)
 # --------------------------------------------------------------------------------------------------

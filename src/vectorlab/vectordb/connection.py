@@ -7,7 +7,8 @@ other's transactions (``OutOfOrderTransactionNesting``), one thread's ``SET LOCA
 connection from :func:`connect` raises :class:`WrongThreadError` when another thread uses it (its
 ``execute``, ``cursor``, ``transaction``, ``commit``, ``rollback``, and every function of this package);
 open one connection per thread with :func:`connect` instead (cheap: a Unix socket for the embedded
-server). A plain psycopg connection passed to this package is bound to the first thread that uses it.
+server). A plain psycopg connection passed to this package is bound to the first thread that uses it, and
+gets pgvector's types registered on that first use (as :func:`connect` does).
 
 Every function of this package runs its statements inside ``conn.transaction()``: on an autocommit
 connection that is one transaction, committed or rolled back before the function returns; inside a
@@ -110,10 +111,12 @@ def checked(conn: Any) -> psycopg.Connection[Any]:
     transaction; return it."""
     if not isinstance(conn, psycopg.Connection):
         raise ArgumentTypeError(f"conn must be a connection from vectordb.connect(), got {type(conn).__name__}")
+    first_use = False
     if isinstance(conn, Connection):
         conn._check_thread()
     else:
         with _FOREIGN_LOCK:
+            first_use = conn not in _FOREIGN_OWNERS
             owner = _FOREIGN_OWNERS.setdefault(conn, threading.get_ident())
         if owner != threading.get_ident():
             raise _wrong_thread(owner)
@@ -122,7 +125,29 @@ def checked(conn: Any) -> psycopg.Connection[Any]:
     if conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
         raise DatabaseConnectionError("a statement failed inside your open transaction on this connection, so "
                                       "PostgreSQL ignores everything until it ends: call conn.rollback() first")
+    if first_use:
+        _register_pgvector(conn)
     return conn
+
+
+def _register_pgvector(conn: psycopg.Connection[Any]) -> None:
+    """Teach a plain psycopg connection pgvector's types (as :func:`connect` does), so numpy arrays bind as
+    vectors instead of failing with psycopg's "cannot adapt type 'ndarray'"."""
+    from pgvector.psycopg import register_vector
+
+    try:
+        with conn.transaction():  # leaves the connection in the transaction state it was found in
+            register_vector(conn)
+    except psycopg.ProgrammingError as error:  # pgvector's "vector type not found in the database"
+        with _FOREIGN_LOCK:
+            _FOREIGN_OWNERS.pop(conn, None)  # checked again, and registered, on the next call
+        problem = first_line(error)
+    else:
+        return
+    raise ExtensionMissingError(
+        f"this connection's database has no vector extension ({problem}). Fix: run CREATE EXTENSION vector in "
+        "it, or open the connection with vectordb.connect(), which does that and registers pgvector's types"
+    )
 
 
 @contextlib.contextmanager
