@@ -641,6 +641,19 @@ def run_in_thread(function):
     return outcome
 
 
+@pytest.mark.parametrize(("operator", "distance"), [("<->", lambda v: np.linalg.norm(v, axis=1)),
+                                                     ("<+>", lambda v: np.abs(v).sum(axis=1))])
+def test_a_zero_query_is_fine_for_euclidean_and_manhattan_distance(conn, table, operator, distance):
+    vectors = np.random.default_rng(3).standard_normal((12, 16)).astype(np.float32)  # lengths differ: no ties
+    vectordb.load_table(conn, table, [f"k{i}" for i in range(12)], vectors)
+    ids, distances = vectordb.search(conn, table, np.zeros(16), k=5, operator=operator, exact=True)
+    expected = distance(vectors.astype(np.float64))
+    assert list(ids) == list(np.argsort(expected)[:5])  # brute force: the shortest vectors first
+    np.testing.assert_allclose(distances, np.sort(expected)[:5], rtol=1e-5)
+    with pytest.raises(vectordb.InvalidArgumentError, match="with <#> every distance to it is undefined"):
+        vectordb.search(conn, table, np.zeros(16), k=5, operator="<#>")
+
+
 def test_a_connection_used_from_another_thread_is_a_clear_error(conn, table):
     vectordb.load_table(conn, table, ["a", "b"], unit_vectors(2))
     for use in (lambda: vectordb.search(conn, table, np.ones(16), k=1), lambda: conn.execute("SELECT 1"),

@@ -151,12 +151,12 @@ def _check_queries(query: Any, options: _Options, dims: int | None) -> tuple[np.
             f"query has {queries.shape[1]} dims, column {options.table}.{options.column} has {dims}: embed the "
             "query with the same model (and dimensions) as the vectors in the table")
     norms = np.linalg.norm(queries.astype(np.float64), axis=1)
-    if (norms == 0).any():
+    if options.operator in ("<=>", "<#>") and (norms == 0).any():  # L2 and L1 distances to zero are fine
         row = int(np.flatnonzero(norms == 0)[0])
         where = "the query" if single else f"query row {row}"
-        raise InvalidArgumentError(f"{where} is a zero vector: it has no direction, so every distance to it is "
-                                   "undefined (cosine: NaN) or tied. Fix: embed a real text; an empty or failed "
-                                   "embedding often gives zeros")
+        raise InvalidArgumentError(f"{where} is a zero vector: it has no direction, so with {options.operator} "
+                                   "every distance to it is undefined (cosine: NaN) or tied (inner product: 0). "
+                                   "Fix: embed a real text; an empty or failed embedding often gives zeros")
     if options.operator == "<=>":
         # Cosine distance ignores the query's length; pgvector squares components in float32, where a tiny
         # (1e-23) or huge (1e20) vector underflows or overflows to NaN: send the unit vector instead.
