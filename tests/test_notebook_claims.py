@@ -418,6 +418,10 @@ DATABASE = {
     "with_toast": "with_toast.to_dict('records')",
     "float32_bytes": "int(plots.vectors.nbytes)",
     "table": "TABLE",
+    "half_table": "HALF_TABLE",
+    "rows": "row_sizes.set_index('embedding_type').to_dict('index')",
+    "ivfflat_bytes": "index_bytes('ivfflat', 'vector_cosine_ops')",
+    "hnsw_bytes": "index_bytes('hnsw', 'vector_cosine_ops')",
 }
 
 
@@ -428,3 +432,21 @@ def test_vector_database_deep_dive_toast():
     table = next(r for r in c["with_toast"] if r["relation"] == c["table"])
     assert table["table_bytes"] - table["main_file_bytes"] >= 0.9 * c["float32_bytes"], table
     assert table["main_file_bytes"] < c["float32_bytes"], table
+
+
+def test_vector_database_deep_dive_ivfflat_is_not_smaller_than_hnsw():
+    """"It keeps no graph links, yet on this table its index is not smaller than HNSW's (section 7 has both
+    sizes)\""""
+    c = claims("deep-dives/vector_database.ipynb", DATABASE)
+    assert c["ivfflat_bytes"] >= c["hnsw_bytes"], (c["ivfflat_bytes"], c["hnsw_bytes"])
+
+
+def test_vector_database_deep_dive_rows_shrink_less_than_vectors_tables_more():
+    """"Each row shrank less than its vector, because a row holds more than its vector (the table as a whole
+    shrank more, for a reason section 7 shows: TOAST).\""""
+    c = claims("deep-dives/vector_database.ipynb", DATABASE)
+    full, half = c["rows"]["vector"], c["rows"]["halfvec"]
+    assert half["row_bytes"] / full["row_bytes"] > half["embedding_bytes"] / full["embedding_bytes"], c["rows"]
+    tables = {r["relation"]: r["table_bytes"] for r in c["with_toast"]}
+    row_ratio = half["row_bytes"] / full["row_bytes"]
+    assert tables[c["half_table"]] / tables[c["table"]] < row_ratio, (tables, row_ratio)
