@@ -219,6 +219,27 @@ def test_04_hnsw_returns_what_exhaustive_search_returns():
     assert claims("04_search.ipynb", SEARCH)["recall"] >= 0.99
 
 
+
+SEARCH_SOLUTIONS = {
+    "french": "french.to_dict('list')",
+    "hits": "hits.to_dict('index')",
+    "poor": "poor.to_dict('records')",
+}
+
+
+def test_04_solutions_answers():
+    """1: "the summaries put Finding Nemo first; the titles alone find it too, but below two Little Mermaid
+    films." 2: "only the vague and paraphrase queries gain; the keyword and foreign queries gain nothing."
+    3: "recall@10 falls well below 1: the search misses about a quarter of the true neighbours or more.\""""
+    c = claims("solutions/04_search.ipynb", SEARCH_SOLUTIONS)
+    summary, title = c["french"]["title: summary"], c["french"]["title only"]
+    assert summary[0] == "Finding Nemo" and "Finding Nemo" in title, c["french"]
+    assert sum("Little Mermaid" in t for t in title[: title.index("Finding Nemo")]) == 2, title
+    gains = {category: row["hit@10"] - row["hit@5"] for category, row in c["hits"].items() if category != "all"}
+    assert {category for category, gain in gains.items() if gain > 0} == {"vague", "paraphrase"}, gains
+    poor = next(row for row in c["poor"] if row["M"] == 4)
+    assert poor["recall@10"] <= 0.8, poor
+
 # -- 05 quantize ------------------------------------------------------------------------------------------
 
 QUANTIZE = {
