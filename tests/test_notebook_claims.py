@@ -513,3 +513,68 @@ def test_06_the_recipe_finds_most_of_the_top_10_from_a_128_times_smaller_code():
     at_100 = next(row for row in pca if row["candidates"] == 100)
     assert at_100["recall@10"] > 0.5, at_100
     assert 200 <= c["n"] < 1000 and round(c["n"] / 100) == 5, c["n"]
+
+
+# -- solutions: each exercise's one-sentence answer --------------------------------------------------------
+
+def _best(cell: str) -> tuple[str, float]:
+    """"dog (0.93)" -> ("dog", 0.93)"""
+    word, score = cell.rsplit(" (", 1)
+    return word, float(score.rstrip(")"))
+
+
+def test_01_solutions_answers():
+    """1: "all three land on 'dog' first, with a score above 0.85." 2: "both still get a vector and neighbours,
+    but weaker best matches than 'big dog', and the typo 'dgo' does not find 'dog'." 3: "above 0.8".
+    4: "decoding gives exactly the same numbers.\""""
+    c = claims("solutions/01_generate.ipynb", {
+        "translations": "translations.to_dict('index')", "garbage": "garbage.to_dict('index')",
+        "translation_cosine": "float(english @ spanish)", "difference": "float(difference)"})
+    for word, row in c["translations"].items():
+        assert _best(row["1"])[0] == "dog" and _best(row["1"])[1] > 0.85, (word, row)
+    real = _best(c["garbage"]["big dog"]["1"])[1]
+    assert all(_best(c["garbage"][w]["1"])[1] < real for w in ("dgo", "florbish")), c["garbage"]
+    assert "dog" not in {_best(cell)[0] for cell in c["garbage"]["dgo"].values()}, c["garbage"]["dgo"]
+    assert c["translation_cosine"] > 0.8 and c["difference"] == 0, c
+
+
+def test_05_solutions_answers():
+    """1: "longer texts keep about the same share of their neighbours in bits (within 0.03)". 2: "recall moves
+    by less than 0.02, because these vectors' values average close to 0". 3: "almost nothing is lost here (recall
+    within 0.01)". 4: "int8 rescoring recovers almost exactly what float32 does (within 0.01 ...)\""""
+    c = claims("solutions/05_quantize.ipynb", {
+        "lengths": "lengths.to_dict()", "thresholds": "thresholds.to_dict()", "mean": "float(vectors.mean())",
+        "calibration": "calibration['recall@10'].tolist()", "rescoring": "rescoring.to_dict('records')"})
+    assert abs(c["lengths"]["titles"] - c["lengths"]["title: summary"]) < 0.03, c["lengths"]
+    assert abs(c["thresholds"]["> global mean"] - c["thresholds"]["> 0"]) < 0.02 and abs(c["mean"]) < 0.01, c
+    assert max(c["calibration"]) - min(c["calibration"]) < 0.01, c["calibration"]
+    for row in c["rescoring"]:
+        assert abs(row["recall@10, rescored with float32"] - row["recall@10, rescored with int8"]) < 0.01, row
+
+
+def test_06_solutions_answers():
+    """1: "at 16 dimensions PCA keeps only about half of each film's 10 nearest neighbours (truncation far
+    fewer)". 2: "recall@10 drops by more than 0.2". 3 and 4: "without the rotation the bits lose a lot (recall@10
+    falls by more than 0.2 at 40 candidates); int8 takes 8 times the bytes of the bits and keeps almost every
+    neighbour.\""""
+    c = claims("solutions/06_reduce_dimensions.ipynb", {
+        "sixteen": "sixteen.to_dict('index')", "other": "other_data.to_dict()",
+        "recipes": "recipes.set_index('recipe').to_dict('index')"})
+    at_16 = c["sixteen"]["16"] if "16" in c["sixteen"] else c["sixteen"][16]
+    assert 0.4 <= at_16["PCA"] <= 0.6 and at_16["truncation"] < at_16["PCA"] / 2, at_16
+    assert c["other"]["fitted on the films"] - c["other"]["fitted on the words"] > 0.2, c["other"]
+    r, recall = c["recipes"], "recall@10, 40 candidates rescored"
+    assert r["bits, rotation"][recall] - r["bits, no rotation"][recall] > 0.2, r
+    assert r["int8"]["bytes per vector"] == 8 * r["bits, rotation"]["bytes per vector"] and r["int8"][recall] >= 0.98
+
+
+def test_07_solutions_answers():
+    """1: "both Lion King films released since 2000 come first." 2: "both operators give every query the same
+    top 10 in the same order." 3: "with ef_search=10 the index misses some true neighbours (recall@10 below 1);
+    the default 40 finds them all here.\""""
+    c = claims("solutions/07_vector_database.ipynb", {
+        "lions": "lions['title'].tolist()", "same": "same.iloc[0].to_dict()", "by_ef": "by_ef.to_dict()"})
+    assert all("Lion King" in title for title in c["lions"][:2]), c["lions"]
+    assert c["same"]["same top 10, same order"] == c["same"]["queries"], c["same"]
+    by_ef = {int(ef): recall for ef, recall in c["by_ef"].items()}
+    assert by_ef[10] < 1 and by_ef[40] == 1, by_ef
