@@ -578,3 +578,38 @@ def test_07_solutions_answers():
     assert c["same"]["same top 10, same order"] == c["same"]["queries"], c["same"]
     by_ef = {int(ef): recall for ef, recall in c["by_ef"].items()}
     assert by_ef[10] < 1 and by_ef[40] == 1, by_ef
+
+
+def test_02_solutions_answers():
+    """1: "both read 'bank' as money (cash, loan, finance...), with no river in sight". 2: "most of the 10 words
+    are the same, in a different order". 3: "close to 0.5 in both models here". 4: "each English text still
+    scores highest with its own translation". 5: "Finding Dory comes first, well ahead of the rest.\""""
+    c = claims("solutions/02_similarity.ipynb", {
+        "word": "word", "senses": "senses.to_dict('list')", "cosine": "by_cosine", "manhattan": "by_manhattan",
+        "top1": "top1.to_dict()", "cross": "cross.to_numpy().tolist()", "nemo": "nemo.to_dict('list')"})
+    assert c["word"] == "bank"
+    for model, cells in c["senses"].items():
+        found = {_best(cell)[0] for cell in cells}
+        assert {"cash", "loan", "finance"} <= found and not found & {"river", "water", "shore"}, (model, found)
+    assert len(set(c["cosine"]) & set(c["manhattan"])) >= 6 and c["cosine"] != c["manhattan"], c
+    assert all(0.4 <= value <= 0.6 for value in c["top1"].values()), c["top1"]
+    for i, row in enumerate(c["cross"]):
+        assert max(range(len(row)), key=row.__getitem__) == i, c["cross"]
+    titles, scores = c["nemo"]["title"], c["nemo"]["score"]
+    assert titles[0] == "Finding Dory" and scores[0] - scores[1] > 0.1, c["nemo"]
+
+
+def test_03_solutions_answers():
+    """1: "the list has more sports words than colour words, so sports are added; in the picture most of them
+    sit next to another sports word". 2: "both models keep about the same share ... (within 0.03)". 3: "fewer
+    than a tenth of them". 4: "t-SNE keeps more of each word's 5 nearest neighbours than PCA\""""
+    c = claims("solutions/03_visualize.ipynb", {
+        "sports_added": "extra == sports and len(sports) > len(colours)",
+        "next_to_own": "(lambda g: float(np.mean([g[np.argsort(np.linalg.norm(points - points[i], axis=1))[1]] == 'new'"
+                       " for i in range(len(g)) if g[i] == 'new'])))"
+                       "(np.array([grp for grp, m in groups.items() for _ in m]))",
+        "both": "both.to_dict()", "half": "half", "dims": "words.dimensions", "kept2d": "kept2d.to_dict()"})
+    assert c["sports_added"] is True and c["next_to_own"] > 0.5, c
+    assert max(c["both"].values()) - min(c["both"].values()) < 0.03, c["both"]
+    assert c["half"] < c["dims"] / 10, c
+    assert c["kept2d"]["t-SNE 2-D"] > c["kept2d"]["PCA 2-D"], c["kept2d"]
