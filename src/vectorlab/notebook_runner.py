@@ -81,11 +81,12 @@ def _source(cell: Mapping[str, Any]) -> str:
 def estimate_minutes(notebook: str | os.PathLike[str] | Mapping[str, Any]) -> float:
     """Minutes a learner spends on a notebook: words of Markdown / :data:`WORDS_PER_MINUTE` plus
     :data:`MINUTES_PER_CODE_CELL` per code cell. ``notebook`` is a path to an ``.ipynb`` or its JSON."""
-    if not isinstance(notebook, Mapping):
-        path = Path(notebook)
-        with path.open(encoding="utf-8") as file:
-            notebook = json.load(file)
-    cells = notebook.get("cells")
+    if isinstance(notebook, Mapping):
+        content: Mapping[str, Any] = notebook
+    else:
+        with Path(notebook).open(encoding="utf-8") as file:
+            content = json.load(file)
+    cells = content.get("cells")
     if not isinstance(cells, list):
         from vectorlab.errors import InvalidInputError
 
@@ -93,7 +94,7 @@ def estimate_minutes(notebook: str | os.PathLike[str] | Mapping[str, Any]) -> fl
                                 "pass an .ipynb path or its JSON")
     words = sum(len(_source(cell).split()) for cell in cells if cell.get("cell_type") == "markdown")
     code = sum(cell.get("cell_type") == "code" for cell in cells)
-    return words / WORDS_PER_MINUTE + MINUTES_PER_CODE_CELL * code
+    return float(words / WORDS_PER_MINUTE + MINUTES_PER_CODE_CELL * code)
 
 
 def find_browser() -> str | None:
