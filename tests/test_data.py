@@ -284,3 +284,18 @@ def test_prepare_data_is_deterministic(tmp_path):
     shipped = load_dataset("words", model=USE_MODEL_NAME)
     assert rebuilt.keys == shipped.keys
     np.testing.assert_allclose(rebuilt.vectors, shipped.vectors, atol=2e-6)
+
+
+def test_readme_counts_match_the_data():
+    """The film, key and remake counts the README quotes are computed from the CSV, not typed."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    films = len(load_movies())
+    keys = len(dataset_texts("movie_titles"))
+    sentence = re.search(r"the (\d+) films give (\d+) keys, because the (\d+) remakes", readme)
+    assert sentence, "README lost the sentence about movie_titles keys"
+    assert tuple(int(n) for n in sentence.groups()) == (films, keys, films - keys)
+    assert f"| `data/movies.csv` | {films} Disney feature films" in readme
+    assert f"`movie_plots` keeps all {films}" in readme

@@ -451,7 +451,10 @@ def test_search_quality_hand_computed():
     # ranks 1, 3, 0, 1: hit@2 = 1, 0, 0, 1; reciprocal ranks 1, 1/3, 0, 1
     assert table["hit@2"].tolist() == pytest.approx([2 / 3, 0.0, 0.5])
     assert table["MRR"].tolist() == pytest.approx([(1 + 1 / 3 + 1) / 3, 0.0, (1 + 1 / 3 + 1) / 4])
-    assert table.loc[1, ["hit@2 low", "hit@2 high", "MRR low", "MRR high"]].tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert table.loc[1, ["MRR low", "MRR high"]].tolist() == [0.0, 0.0]
+    # One query, missed: Wilson's interval for 0 of 1 at 95% is [0, z^2 / (1 + z^2)], not [0, 0].
+    z2 = 1.959963984540054 ** 2
+    assert table.loc[1, ["hit@2 low", "hit@2 high"]].tolist() == pytest.approx([0.0, z2 / (1 + z2)])
     assert (table["hit@2 low"] <= table["hit@2"]).all() and (table["hit@2"] <= table["hit@2 high"]).all()
     assert (table["MRR low"] <= table["MRR"]).all() and (table["MRR"] <= table["MRR high"]).all()
 
@@ -469,10 +472,27 @@ def test_search_quality_matches_reference(queries, labels, seed):
         reciprocal = [1 / r if (r := ref_first_rank(ranked[i], expected[i], None)) else 0.0 for i in members]
         row = table.loc[group]
         assert row["queries"] == len(members)
-        assert tuple(row[["hit@1", "hit@1 low", "hit@1 high"]]) == pytest.approx(
-            ref_bootstrap(hits, np.mean, 100, 0.95, seed))
+        assert tuple(row[["hit@1", "hit@1 low", "hit@1 high"]]) == pytest.approx(ref_wilson(hits, 0.95))
         assert tuple(row[["MRR", "MRR low", "MRR high"]]) == pytest.approx(
             ref_bootstrap(reciprocal, np.mean, 100, 0.95, seed))
+
+
+def ref_wilson(hits, confidence):
+    """The Wilson score interval written out (Wilson 1927): centre and half-width around the share."""
+    from statistics import NormalDist
+
+    n, share = len(hits), sum(hits) / len(hits)
+    z = NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * np.sqrt(share * (1 - share) / n + z * z / (4 * n * n))
+    return share, max(0.0, centre - half), min(1.0, centre + half)
+
+
+def test_search_quality_hit_interval_is_honest_at_the_edges():
+    """8 of 8 right: a bootstrap says [1, 1]; eight queries can't give that certainty."""
+    table = search_quality([["a"]] * 8, [["a"]] * 8, k=1)
+    assert table.loc[0, "hit@1"] == 1.0 and table.loc[0, "hit@1 high"] == pytest.approx(1.0)
+    assert table.loc[0, "hit@1 low"] == pytest.approx(8 / (8 + 1.959963984540054 ** 2))  # 0.676
 
 
 def test_search_quality_without_categories_has_one_row():
