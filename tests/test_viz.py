@@ -102,8 +102,8 @@ def test_histograms_title_their_values_and_legend_in_words():
     hamming = viz.similarity_histograms(values, x_title="similarity estimate", legend_title="precision")
     assert hamming.layout.xaxis.title.text == "similarity estimate"
     assert hamming.layout.legend.title.text == "precision"
-    # Not given (calls written before it existed): from the names when they say key=value, else the values.
-    assert viz.similarity_histograms(values).layout.legend.title.text == "cosine similarity"
+    # Not given (calls written before it existed): from the names when they say key=value, else "model".
+    assert viz.similarity_histograms(values).layout.legend.title.text == "model"
     keyed = viz.similarity_histograms({"bits=1": np.array([0.1]), "bits=8": np.array([0.2])})
     assert keyed.layout.legend.title.text == "bits"
     for not_words in ("", "  ", "1", "="):
@@ -141,30 +141,31 @@ def test_line_chart_keeps_values_and_names_everything():
         viz.line_chart([1], {"a": [1]}, "x", "y", legend_title="")
 
 
-@pytest.mark.parametrize(("names", "expected"), [
-    (["M=4", "M=16"], "M"),
-    (["m=4, ef_construction=32", "m=16, ef_construction=128"], "m, ef_construction"),
-    (["M=4", "ef=16"], "recall@10"),  # different keys: nothing in common
-    (["> 0", "> own mean"], "recall@10"),
-    (["a, b=1", "a, b=2"], "recall@10"),  # not key=value throughout
-    (["=4", "=8"], "recall@10"),  # no key
+@pytest.mark.parametrize(("names", "suggested"), [
+    (["M=4", "M=16"], "legend_title='M'"),
+    (["m=4, ef_construction=32", "m=16, ef_construction=128"], "legend_title='m, ef_construction'"),
+    (["M=4", "ef=16"], "legend_title='threshold'"),  # different keys: a generic example
+    (["> 0", "> own mean"], "legend_title='threshold'"),
+    (["a, b=1", "a, b=2"], "legend_title='threshold'"),  # not key=value throughout
+    (["=4", "=8"], "legend_title='threshold'"),  # no key
 ])
-def test_line_chart_legend_title_without_one_comes_from_the_data_never_series(names, expected):
-    """Until ``legend_title`` is required: the key the series names share, else the y-axis title."""
-    line = viz.line_chart([1, 2], {name: [0.5, 0.9] for name in names}, "ef", "recall@10")
-    assert line.layout.legend.title.text == expected
-    _assert_labelled(line)
+def test_line_chart_without_a_legend_title_says_how_to_fix_the_call(names, suggested):
+    """No generic "series": a missing legend_title is a TypeError naming the fix, with the shared key."""
+    with pytest.raises(TypeError, match="needs legend_title") as raised:
+        viz.line_chart([1, 2], {name: [0.5, 0.9] for name in names}, "ef", "recall@10")
+    assert suggested in str(raised.value) and repr(names[0]) in str(raised.value)
 
 
 def test_log_axis_labels_only_clean_values():
     """Not plotly's default "2 3 ... 9 100 2": the plotted values when there are few, else the decades."""
     ef = [10, 20, 40, 80, 160, 320]
-    line = viz.line_chart(ef, {"M=16": [0.5, 0.7, 0.8, 0.9, 0.95, 1.0]}, "ef", "recall@10", log_x=True)
+    line = viz.line_chart(ef, {"M=16": [0.5, 0.7, 0.8, 0.9, 0.95, 1.0]}, "ef", "recall@10", log_x=True,
+                          legend_title="M")
     axis = line.layout.xaxis
     assert axis.type == "log"
     assert list(axis.tickvals) == ef and list(axis.ticktext) == ["10", "20", "40", "80", "160", "320"]
     many = list(range(1, 1001, 50))
-    wide = viz.line_chart(many, {"a": many}, "n", "y", log_x=True).layout.xaxis
+    wide = viz.line_chart(many, {"a": many}, "n", "y", log_x=True, legend_title="a").layout.xaxis
     assert wide.tickvals is None and wide.dtick == 1  # one tick per decade: 1, 10, 100, 1000
 
 
@@ -174,7 +175,7 @@ def test_notebook_renderer_saves_json_only_unless_asked_for_images(monkeypatch):
         monkeypatch.delenv("PLOTLY_RENDERER", raising=False)
         viz.use_notebook_renderer()
         assert pio.renderers.default == "plotly_mimetype"
-        bundle = pio.renderers._build_mime_bundle(viz.line_chart([1], {"a": [1]}, "x", "y").to_dict())
+        bundle = pio.renderers._build_mime_bundle(viz.line_chart([1], {"a": [1]}, "x", "y", legend_title="a").to_dict())
         assert list(bundle) == ["application/vnd.plotly.v1+json"]  # no plotly.js copy, no CDN script
         monkeypatch.setenv("PLOTLY_RENDERER", "plotly_mimetype+png")
         viz.use_notebook_renderer()

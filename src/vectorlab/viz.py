@@ -48,23 +48,21 @@ def use_notebook_renderer() -> None:
     pio.renderers.default = os.environ.get("PLOTLY_RENDERER") or NOTEBOOK_RENDERER
 
 
-def _legend_title(given: str | None, names: Sequence[str], *, fallback: str) -> str:
-    """``given`` (checked to be words), else what the series names have in common, else ``fallback``.
-
-    Names like ``"M=16"`` or ``"m=16, ef_construction=64"`` give their keys (``"M"``, ``"m, ef_construction"``);
-    other names give ``fallback`` (the axis title of the plotted values), never a generic "series".
-    """
-    if given is not None:
-        if not isinstance(given, str) or not any(character.isalpha() for character in given):
-            raise InvalidInputError(f"legend_title={given!r} is not words: say what the series are, "
-                                    "e.g. legend_title='model'")
-        return given
+def _shared_key(names: Sequence[str]) -> str | None:
+    """The keys series names like ``"M=16"`` or ``"m=16, ef_construction=64"`` share (``"M"``,
+    ``"m, ef_construction"``), else None."""
     keys = {tuple(part.split("=", 1)[0].strip() for part in str(name).split(",")) for name in names}
-    if names and len(keys) == 1 and all(str(name).count("=") == len(next(iter(keys))) for name in names):
-        key = next(iter(keys))
-        if all(key):
-            return ", ".join(key)
-    return fallback
+    if len(keys) != 1 or not all(str(name).count("=") == len(next(iter(keys))) for name in names):
+        return None
+    key = next(iter(keys))
+    return ", ".join(key) if all(key) else None
+
+
+def _words(legend_title: str) -> str:
+    if not isinstance(legend_title, str) or not any(character.isalpha() for character in legend_title):
+        raise InvalidInputError(f"legend_title={legend_title!r} is not words: say what the series are, "
+                                "e.g. legend_title='model'")
+    return legend_title
 
 
 def _style(figure: go.Figure, *, title: str, height: int, legend_title: str | None = None) -> go.Figure:
@@ -98,15 +96,16 @@ def similarity_histograms(values: Mapping[str, np.ndarray], title: str = "How si
     """Overlaid histograms of similarity values, one per named series, to compare their ranges.
 
     ``x_title`` names the values (say ``"Hamming similarity"``), ``legend_title`` what the series are, in
-    words (``"model"``, ``"precision"``). Without it the legend is titled from the names
-    (``"bits=1"``, ``"bits=8"`` -> ``"bits"``), else by ``x_title``: pass it, it becomes required.
+    words (``"model"``, ``"score"``). Pass it: it will become required, as in :func:`line_chart`. Until
+    then the legend is titled from the names (``"bits=1"``, ``"bits=8"`` -> ``"bits"``), else ``"model"``,
+    what this chart was first made to compare.
     """
     figure = go.Figure()
     for name, sims in values.items():
         figure.add_trace(go.Histogram(x=np.asarray(sims).ravel(), name=name, nbinsx=bins, opacity=0.6,
                                       histnorm="percent"))
     figure.update_layout(barmode="overlay", xaxis_title=x_title, yaxis_title="% of pairs", showlegend=True)
-    legend = _legend_title(legend_title, list(values), fallback=x_title)
+    legend = _words(legend_title) if legend_title is not None else _shared_key(list(values)) or "model"
     return _style(figure, title=title, height=420, legend_title=legend)
 
 
@@ -180,11 +179,15 @@ def line_chart(x: Sequence[float], series: Mapping[str, Sequence[float]], x_titl
                title: str = "", log_x: bool = False, *, legend_title: str | None = None) -> go.Figure:
     """Lines (with markers, up to 40 points), one per named series (recall curves and the like).
 
-    ``legend_title`` says in words what the series are (``"M"``, ``"setup"``, ``"threshold"``). Pass it:
-    it will become required. Without it the legend is titled from the series names (``"M=4"``,
-    ``"M=16"`` -> ``"M"``), else by ``y_title``. On a log x axis (``log_x=True``) only the plotted x
-    values, or the decades, are labelled.
+    ``legend_title`` (required) says in words what the series are (``"M"``, ``"setup"``, ``"threshold"``);
+    a chart's legend titled "series" tells the reader nothing. On a log x axis (``log_x=True``) only the
+    plotted x values, or the decades, are labelled.
     """
+    if legend_title is None:  # a default would be a generic word; the fix, with a suggestion, instead
+        key = _shared_key(list(series))
+        example = f"legend_title={key!r}" if key else "legend_title='threshold'"
+        raise TypeError(f"line_chart() needs legend_title, what the lines {list(series)[:4]} are, in words: "
+                        f"add e.g. {example} to the call")
     x = list(x)
     mode = "lines+markers" if len(x) <= 40 else "lines"  # hundreds of markers would hide the line
     figure = go.Figure()
@@ -193,5 +196,4 @@ def line_chart(x: Sequence[float], series: Mapping[str, Sequence[float]], x_titl
     figure.update_layout(xaxis_title=x_title, yaxis_title=y_title, showlegend=True)
     if log_x:
         figure.update_xaxes(type="log", minor_showgrid=False, **_log_ticks(x))
-    legend = _legend_title(legend_title, list(series), fallback=y_title)
-    return _style(figure, title=title or f"{y_title} by {x_title}", height=440, legend_title=legend)
+    return _style(figure, title=title or f"{y_title} by {x_title}", height=440, legend_title=_words(legend_title))
