@@ -29,7 +29,8 @@ def tiny_notebooks(folder: Path) -> list[Path]:
     setup = "import numpy as np\nfrom vectorlab import viz\n\nviz.use_notebook_renderer()"
     workshop = write_notebook(
         folder / "01_tiny.ipynb", "Tiny figures", setup,
-        "viz.line_chart([10, 20, 40], {'M=16': [0.5, 0.8, 0.9]}, 'ef', 'recall@10', log_x=True).show()",
+        "viz.line_chart([10, 20, 40], {'M=16': [0.5, 0.8, 0.9]}, 'ef', 'recall@10', log_x=True,\n"
+        "               legend_title='M').show()",
         "viz.scatter_3d(np.eye(3), ['a', 'b', 'c'], color=['x', 'y', 'x'], title='Three points').show()\n"
         "print('done')")
     solution = write_notebook(

@@ -10,6 +10,7 @@ from vectorlab import notebook_runner
 from vectorlab.notebook_runner import (
     OFFLINE_ENV,
     STATIC_RENDERER,
+    estimate_minutes,
     execute_notebook,
     kernelspec_metadata,
     notebook_paths,
@@ -70,6 +71,43 @@ def test_executed_notebook_carries_this_kernels_spec_and_the_kernel_stays_quiet(
                                             "name": "python3"} == kernelspec_metadata()
     assert notebook.metadata.kernelspec != STALE_KERNELSPEC
     assert notebook.cells[1].outputs[0]["text"] == "42\n"
+    # The kernel reported its language; the patch version (which JupyterLab compares) is not saved.
+    assert notebook.metadata.language_info["name"] == "python"
+    assert notebook.metadata.language_info["file_extension"] == ".py"
+    assert "version" not in notebook.metadata.language_info
     captured = capfd.readouterr()
     assert "without encryption" not in captured.err + captured.out
     assert not list(tmp_path.glob("kernel-*")), "the kernel left socket files next to the notebook"
+
+
+def test_executed_notebook_saved_in_place_has_no_python_version(tmp_path):
+    """write=True: a notebook committed with "version": "3.11.7" loses that key and keeps the rest."""
+    source = write_notebook(tmp_path / "01_version.ipynb", "Version", "1 + 1")
+    notebook = nbformat.read(source, as_version=4)
+    notebook.metadata["language_info"] = {"name": "python", "version": "3.11.7", "mimetype": "text/x-python"}
+    nbformat.write(notebook, source)
+    execute_notebook(source, env={**OFFLINE_ENV, "API_HOST": "cache"}, write=True)
+    saved = nbformat.read(source, as_version=4).metadata.language_info
+    assert "version" not in saved and saved["name"] == "python" and saved["mimetype"] == "text/x-python"
+
+
+def test_estimate_minutes_is_words_over_150_plus_one_per_code_cell(tmp_path):
+    """Hand-computed: 225 words of Markdown and 2 code cells = 225 / 150 + 2 = 3.5 minutes; the words in
+    code cells and outputs don't count, and a list source counts like a string."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_markdown_cell("word " * 150),
+                      nbformat.v4.new_code_cell("x = 1  # many words here"),
+                      nbformat.v4.new_markdown_cell("word " * 75), nbformat.v4.new_code_cell("y = 2"),
+                      nbformat.v4.new_raw_cell("raw words are not read")]
+    as_json = nbformat.writes(notebook)
+    path = tmp_path / "01_made_up.ipynb"
+    path.write_text(as_json, encoding="utf-8")
+    listed = {"cells": [{"cell_type": "markdown", "source": ["word " * 75 + "\n", "word " * 75]},
+                        {"cell_type": "markdown", "source": "word " * 75}, {"cell_type": "code", "source": ["a"]},
+                        {"cell_type": "code", "source": []}]}
+    assert estimate_minutes(path) == pytest.approx(225 / 150 + 2)
+    assert estimate_minutes(str(path)) == estimate_minutes(nbformat.reads(as_json, as_version=4))
+    assert estimate_minutes(listed) == pytest.approx(225 / 150 + 2)
+    assert estimate_minutes({"cells": []}) == 0
+    with pytest.raises(ValueError, match="not a notebook"):
+        estimate_minutes({"nbformat": 4})

@@ -16,15 +16,24 @@ import pytest
 from site_fixtures import browser_or_fail, tiny_notebooks
 
 from vectorlab.notebook_runner import OFFLINE_ENV, execute_notebook, kernelspec_metadata, static_image_env
-from vectorlab.site import PLOTLY_JS, PLOTLY_MIMETYPE, build_site
+from vectorlab.site import MATHJAX_DIR, PLOTLY_JS, PLOTLY_MIMETYPE, SitePage, build_site, write_index
 
 ENV = {**OFFLINE_ENV, "API_HOST": "cache"}  # the fixtures embed nothing; no model needed
+FORMULA = r"$\cos(a, b) = \frac{a \cdot b}{\|a\| \|b\|}$"  # notebook 02's, inline
+
+
+def _add_formula(path: Path) -> None:
+    """A Markdown cell with notebook 02's formula, inline and displayed, at the end of the notebook."""
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.append(nbformat.v4.new_markdown_cell(f"Cosine: {FORMULA}, or displayed:\n\n$${FORMULA[1:-1]}$$"))
+    nbformat.write(notebook, path)
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     source = tmp_path_factory.mktemp("notebooks")
     paths = tiny_notebooks(source)
+    _add_formula(paths[0])
     before = {path: path.read_bytes() for path in paths}
     build = tmp_path_factory.mktemp("build")
     messages: list[str] = []
@@ -118,6 +127,7 @@ def test_pages_load_plotly_locally_and_nothing_from_the_network(built, page):
 def _dump_dom(browser: str, page: Path, profile: Path) -> str:
     command = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+               "--host-resolver-rules=MAP * ~NOTFOUND",  # no host resolves: anything not in the site fails
                "--virtual-time-budget=15000", "--dump-dom", page.as_uri()]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, f"{browser} failed on {page}: {result.stderr[-2000:]}"
@@ -158,3 +168,62 @@ def test_static_images_sit_beside_each_interactive_figure(tmp_path):
         assert set(bundle) == {PLOTLY_MIMETYPE, "image/png"}
         width, height = _png_size(base64.b64decode(bundle["image/png"]))
         assert height == bundle[PLOTLY_MIMETYPE]["layout"]["height"] and width >= 600
+
+
+class _Text(HTMLParser):
+    """The text a reader sees (outside script and style), and the classes of every element."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self.classes: set[str] = set()
+        self._hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        self.classes.update((dict(attrs).get("class") or "").split())
+        self._hidden += tag in {"script", "style"}
+
+    def handle_endtag(self, tag):
+        self._hidden -= tag in {"script", "style"} and self._hidden > 0
+
+    def handle_data(self, data):
+        if not self._hidden:
+            self.text.append(data)
+
+
+def test_formulas_are_typeset_by_the_local_mathjax_in_headless_chromium(built, tmp_path):
+    """Notebook 02's $\\cos(a, b) = \\frac{...}$ renders as MathJax output, not LaTeX source, with every
+    host unresolvable (so MathJax can only come from build/site/mathjax/)."""
+    browser = browser_or_fail()
+    site = built["index"].parent
+    page = site / "01_tiny.html"
+    source = page.read_text(encoding="utf-8")
+    assert "\\frac" in source  # the formula reaches the page as TeX, for MathJax to typeset
+    scripts = [link for link in _parse(source).links if "MathJax.js" in link]
+    assert len(scripts) == 1 and (page.parent / scripts[0].split("?")[0]).resolve() == (
+        site / MATHJAX_DIR / "MathJax.js")
+    dom = _Text()
+    dom.feed(_dump_dom(browser, page, tmp_path / "profile"))
+    seen = "".join(dom.text)
+    assert {"MathJax", "MathJax_Display"} <= dom.classes, "MathJax did not typeset the formulas"
+    assert "\\frac" not in seen and "$$" not in seen, "a formula is shown as its LaTeX source"
+    assert "Math Processing Error" not in seen and "MathJax_Error" not in dom.classes
+
+
+def _page(tmp_path: Path, name: str, minutes: float) -> SitePage:
+    return SitePage(source=Path(name), page=tmp_path / name.replace(".ipynb", ".html"), title=name,
+                    section="workshop", seconds=1.0, figures=0, minutes=minutes)
+
+
+def test_index_counts_in_words_and_shows_each_notebooks_minutes(tmp_path, built):
+    one = write_index([_page(tmp_path, "01_a.ipynb", 7.4)], tmp_path).read_text(encoding="utf-8")
+    assert "1 notebook," in one and "1 notebooks" not in one
+    two = write_index([_page(tmp_path, "01_a.ipynb", 7.4), _page(tmp_path, "02_b.ipynb", 10.6)],
+                      tmp_path).read_text(encoding="utf-8")
+    assert "2 notebooks," in two
+    assert re.search(r"<th[^>]*>minutes</th>", two)
+    assert re.findall(r'<td class="num">(\d+)</td><td class="num">[\d.]+ s</td>', two) == ["7", "11"]
+    # The built site: the fixture workshop notebook has 3 code cells and, by hand, 9 + 17 words of prose.
+    index = built["index"].read_text(encoding="utf-8")
+    row = re.search(r'01_tiny\.ipynb</code></td><td class="num">(\d+)</td>', index)
+    assert row and int(row.group(1)) == round(3 + (9 + 17) / 150)

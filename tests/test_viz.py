@@ -18,7 +18,7 @@ def _assert_labelled(figure, *, legend=True):
         assert layout[name].title.text, f"{name} has no title"
     if legend:
         assert layout.legend.title.text and layout.legend.title.text.strip().isprintable()
-        assert layout.legend.title.text.lower() not in {"color", "variable", "trace"}
+        assert layout.legend.title.text.lower() not in {"color", "variable", "trace", "series"}
 
 
 def test_vector_bars_plots_every_value():
@@ -77,12 +77,38 @@ def test_scatter_3d_legend_says_what_the_colours_are_and_the_scene_is_not_clippe
     assert figure.layout.title.text == "t"
 
 
+def test_scatter_3d_leaves_room_for_the_outer_labels():
+    """Each scene axis reaches 15 % of the points' span past the outermost point; labels sit above points."""
+    points = np.array([[0.0, -2.0, 5.0], [1.0, 2.0, 5.0], [0.5, 0.0, 5.0]])
+    figure = viz.scatter_3d(points, ["feeling", "dog", "cat"])
+    scene = figure.layout.scene
+    np.testing.assert_allclose(scene.xaxis.range, [-0.15, 1.15])
+    np.testing.assert_allclose(scene.yaxis.range, [-2.6, 2.6])
+    np.testing.assert_allclose(scene.zaxis.range, [4.0, 6.0])  # one plane: a unit either side
+    assert {trace.textposition for trace in figure.data} == {"top center"}
+
+
 def test_histograms_name_their_series():
-    figure = viz.similarity_histograms({"m1": np.array([0.1, 0.2]), "m2": np.array([0.9])})
+    figure = viz.similarity_histograms({"m1": np.array([0.1, 0.2]), "m2": np.array([0.9])}, legend_title="model")
     assert [trace.name for trace in figure.data] == ["m1", "m2"]
     np.testing.assert_allclose(figure.data[0].x, [0.1, 0.2])
     _assert_labelled(figure)
     assert figure.layout.legend.title.text == "model"
+    assert figure.layout.xaxis.title.text == "cosine similarity"
+
+
+def test_histograms_title_their_values_and_legend_in_words():
+    values = {"float32 cosine": np.array([0.1]), "bits": np.array([0.2])}
+    hamming = viz.similarity_histograms(values, x_title="similarity estimate", legend_title="precision")
+    assert hamming.layout.xaxis.title.text == "similarity estimate"
+    assert hamming.layout.legend.title.text == "precision"
+    # Not given (calls written before it existed): from the names when they say key=value, else "model".
+    assert viz.similarity_histograms(values).layout.legend.title.text == "model"
+    keyed = viz.similarity_histograms({"bits=1": np.array([0.1]), "bits=8": np.array([0.2])})
+    assert keyed.layout.legend.title.text == "bits"
+    for not_words in ("", "  ", "1", "="):
+        with pytest.raises(ValueError, match="not words"):
+            viz.similarity_histograms(values, legend_title=not_words)
 
 
 def test_heatmap_keeps_values_and_has_square_readable_cells():
@@ -102,24 +128,44 @@ def test_heatmap_keeps_values_and_has_square_readable_cells():
 
 
 def test_line_chart_keeps_values_and_names_everything():
-    line = viz.line_chart([1, 2], {"recall": [0.5, 0.9]}, "ef", "recall@10")
+    line = viz.line_chart([1, 2], {"recall": [0.5, 0.9]}, "ef", "recall@10", legend_title="measure")
     assert list(line.data[0].y) == [0.5, 0.9] and list(line.data[0].x) == [1, 2]
     _assert_labelled(line)
     assert line.layout.title.text == "recall@10 by ef"  # no figure without a title
-    assert viz.line_chart([1], {"a": [1]}, "x", "y", legend_title="index").layout.legend.title.text == "index"
+    assert line.layout.legend.title.text == "measure"
     assert line.data[0].mode == "lines+markers"
-    assert viz.line_chart(range(100), {"a": range(100)}, "x", "y").data[0].mode == "lines"
+    assert viz.line_chart(range(100), {"a": range(100)}, "x", "y", legend_title="a").data[0].mode == "lines"
+    with pytest.raises(TypeError):  # keyword only: a positional 7th argument is a mistake, not a title
+        viz.line_chart([1], {"a": [1]}, "x", "y", "t", False, "index")  # type: ignore[misc]
+    with pytest.raises(ValueError, match="legend_title='' is not words"):
+        viz.line_chart([1], {"a": [1]}, "x", "y", legend_title="")
+
+
+@pytest.mark.parametrize(("names", "suggested"), [
+    (["M=4", "M=16"], "legend_title='M'"),
+    (["m=4, ef_construction=32", "m=16, ef_construction=128"], "legend_title='m, ef_construction'"),
+    (["M=4", "ef=16"], "legend_title='threshold'"),  # different keys: a generic example
+    (["> 0", "> own mean"], "legend_title='threshold'"),
+    (["a, b=1", "a, b=2"], "legend_title='threshold'"),  # not key=value throughout
+    (["=4", "=8"], "legend_title='threshold'"),  # no key
+])
+def test_line_chart_without_a_legend_title_says_how_to_fix_the_call(names, suggested):
+    """No generic "series": a missing legend_title is a TypeError naming the fix, with the shared key."""
+    with pytest.raises(TypeError, match="needs legend_title") as raised:
+        viz.line_chart([1, 2], {name: [0.5, 0.9] for name in names}, "ef", "recall@10")
+    assert suggested in str(raised.value) and repr(names[0]) in str(raised.value)
 
 
 def test_log_axis_labels_only_clean_values():
     """Not plotly's default "2 3 ... 9 100 2": the plotted values when there are few, else the decades."""
     ef = [10, 20, 40, 80, 160, 320]
-    line = viz.line_chart(ef, {"M=16": [0.5, 0.7, 0.8, 0.9, 0.95, 1.0]}, "ef", "recall@10", log_x=True)
+    line = viz.line_chart(ef, {"M=16": [0.5, 0.7, 0.8, 0.9, 0.95, 1.0]}, "ef", "recall@10", log_x=True,
+                          legend_title="M")
     axis = line.layout.xaxis
     assert axis.type == "log"
     assert list(axis.tickvals) == ef and list(axis.ticktext) == ["10", "20", "40", "80", "160", "320"]
     many = list(range(1, 1001, 50))
-    wide = viz.line_chart(many, {"a": many}, "n", "y", log_x=True).layout.xaxis
+    wide = viz.line_chart(many, {"a": many}, "n", "y", log_x=True, legend_title="a").layout.xaxis
     assert wide.tickvals is None and wide.dtick == 1  # one tick per decade: 1, 10, 100, 1000
 
 
@@ -129,7 +175,7 @@ def test_notebook_renderer_saves_json_only_unless_asked_for_images(monkeypatch):
         monkeypatch.delenv("PLOTLY_RENDERER", raising=False)
         viz.use_notebook_renderer()
         assert pio.renderers.default == "plotly_mimetype"
-        bundle = pio.renderers._build_mime_bundle(viz.line_chart([1], {"a": [1]}, "x", "y").to_dict())
+        bundle = pio.renderers._build_mime_bundle(viz.line_chart([1], {"a": [1]}, "x", "y", legend_title="a").to_dict())
         assert list(bundle) == ["application/vnd.plotly.v1+json"]  # no plotly.js copy, no CDN script
         monkeypatch.setenv("PLOTLY_RENDERER", "plotly_mimetype+png")
         viz.use_notebook_renderer()

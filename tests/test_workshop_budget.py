@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from vectorlab.notebook_runner import estimate_minutes
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 WORKSHOP = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 PATH_01_06 = [path for path in WORKSHOP if path.name[:2] <= "06"]
-WORDS_PER_MINUTE = 150
-MINUTES_PER_CODE_CELL = 1
 BUDGET_PATH = 60
 BUDGET_NOTEBOOK = 12
 MAX_CODE_LINES = 15
@@ -43,11 +43,6 @@ def code_cells(path: Path) -> int:
     return sum(cell["cell_type"] == "code" for cell in cells(path))
 
 
-def estimate_minutes(path: Path) -> float:
-    """Words of prose / 150 per minute + 1 minute per code cell."""
-    return prose_words(path) / WORDS_PER_MINUTE + MINUTES_PER_CODE_CELL * code_cells(path)
-
-
 def section(path: Path, heading: str) -> str:
     """The markdown under ``## heading`` (or ``**heading**``) up to the next heading."""
     text = "\n".join(source(cell) for cell in cells(path) if cell["cell_type"] == "markdown")
@@ -58,7 +53,8 @@ def section(path: Path, heading: str) -> str:
 
 
 def test_the_estimate_counts_words_and_code_cells(tmp_path):
-    """The estimate itself, on a notebook made up for the test: 300 words and 2 code cells = 4 minutes."""
+    """The estimate (vectorlab.notebook_runner.estimate_minutes, which the site index shows too), on a
+    notebook made up for the test: 300 words and 2 code cells = 300 / 150 + 2 = 4 minutes."""
     notebook = {"cells": [{"cell_type": "markdown", "source": ["word " * 150]},
                           {"cell_type": "code", "source": "x = 1"},
                           {"cell_type": "markdown", "source": "word " * 150},

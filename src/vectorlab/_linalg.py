@@ -37,8 +37,9 @@ def row_norms(matrix: np.ndarray, pairwise: bool = False) -> npt.NDArray[np.floa
         rows = matrix[unsafe].astype(np.float64)
         scale = np.abs(rows).max(axis=1)
         safe_scale = np.where(scale > 0, scale, 1.0)
-        scaled = rows / safe_scale[:, np.newaxis]
-        with np.errstate(over="ignore"):  # a length above float32's maximum stays inf: the caller reports it
+        # inf / inf is NaN and a length above float32's maximum stays inf: the caller reports both, silently
+        with np.errstate(over="ignore", invalid="ignore"):
+            scaled = rows / safe_scale[:, np.newaxis]
             norms[unsafe] = (safe_scale * np.sqrt(np.vecdot(scaled, scaled))).astype(np.float32)
     return norms
 
@@ -57,5 +58,6 @@ def unit_rows(matrix: np.ndarray, norms: np.ndarray) -> npt.NDArray[np.float32]:
         unit: npt.NDArray[np.float32] = (matrix / norms[:, np.newaxis]).astype(np.float32, copy=False)
         return unit
     wide = matrix.astype(np.float64)
-    unit = (wide / np.linalg.norm(wide, axis=1, keepdims=True)).astype(np.float32)
+    with np.errstate(invalid="ignore"):  # a non-finite row becomes NaN, which the caller reports
+        unit = (wide / np.linalg.norm(wide, axis=1, keepdims=True)).astype(np.float32)
     return unit

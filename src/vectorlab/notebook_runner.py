@@ -8,6 +8,7 @@ pyzmq has no Curve support), so ipykernel has no reason to warn about plain-text
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -26,6 +27,9 @@ __all__ = [
     "static_image_env",
     "kernelspec_metadata",
     "execute_notebook",
+    "WORDS_PER_MINUTE",
+    "MINUTES_PER_CODE_CELL",
+    "estimate_minutes",
 ]
 
 OFFLINE_ENV: dict[str, str] = {
@@ -45,6 +49,10 @@ KERNEL_NAME = "python3"
 SECTIONS: tuple[tuple[str, str], ...] = (("", "workshop"), ("solutions", "solutions"), ("deep-dives", "deep dives"))
 """(sub-folder of ``notebooks/``, section name) in the order the notebooks are run and listed."""
 
+WORDS_PER_MINUTE = 150
+MINUTES_PER_CODE_CELL = 1
+"""The workshop's time estimate: prose read at 150 words a minute, one minute per code cell (read, run, look)."""
+
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 
 
@@ -63,6 +71,30 @@ def notebook_section(path: str | os.PathLike[str]) -> str:
     """``"workshop"``, ``"solutions"`` or ``"deep dives"``, from the folder the notebook is in."""
     parent = Path(path).parent.name
     return next((name for sub, name in SECTIONS[1:] if parent == sub), "workshop")
+
+
+def _source(cell: Mapping[str, Any]) -> str:
+    source = cell.get("source", "")
+    return source if isinstance(source, str) else "".join(source)
+
+
+def estimate_minutes(notebook: str | os.PathLike[str] | Mapping[str, Any]) -> float:
+    """Minutes a learner spends on a notebook: words of Markdown / :data:`WORDS_PER_MINUTE` plus
+    :data:`MINUTES_PER_CODE_CELL` per code cell. ``notebook`` is a path to an ``.ipynb`` or its JSON."""
+    if isinstance(notebook, Mapping):
+        content: Mapping[str, Any] = notebook
+    else:
+        with Path(notebook).open(encoding="utf-8") as file:
+            content = json.load(file)
+    cells = content.get("cells")
+    if not isinstance(cells, list):
+        from vectorlab.errors import InvalidInputError
+
+        raise InvalidInputError(f"not a notebook (no list of cells): {str(notebook)[:80]!r}; "
+                                "pass an .ipynb path or its JSON")
+    words = sum(len(_source(cell).split()) for cell in cells if cell.get("cell_type") == "markdown")
+    code = sum(cell.get("cell_type") == "code" for cell in cells)
+    return float(words / WORDS_PER_MINUTE + MINUTES_PER_CODE_CELL * code)
 
 
 def find_browser() -> str | None:
@@ -142,7 +174,8 @@ def execute_notebook(path: str | os.PathLike[str], *, write: bool = False, timeo
     with PNGs). A failing cell raises ``nbclient.exceptions.CellExecutionError`` naming the cell. With
     ``write=True`` the outputs are saved back into the file; otherwise the file is left untouched.
     ``output`` saves the executed notebook to another path instead (its folder is created).
-    The saved notebook's ``kernelspec`` is that of the kernel that ran it (:func:`kernelspec_metadata`).
+    The saved notebook's ``kernelspec`` is that of the kernel that ran it (:func:`kernelspec_metadata`),
+    and its ``language_info`` has no ``version`` (a patch release apart would mark it modified in Lab).
     """
     import nbformat
     from nbclient import NotebookClient
@@ -168,6 +201,9 @@ def execute_notebook(path: str | os.PathLike[str], *, write: bool = False, timeo
             shutil.rmtree(socket_folder, ignore_errors=True)
     elapsed = time.perf_counter() - start
     notebook.metadata["kernelspec"] = kernelspec_metadata(KERNEL_NAME)
+    # The exact Python version (3.11.7) differs between machines, and JupyterLab then marks the notebook
+    # modified as soon as it opens; the language's name, mimetype etc. stay.
+    notebook.metadata.get("language_info", {}).pop("version", None)
     if write:
         nbformat.write(notebook, path)
     if output is not None:

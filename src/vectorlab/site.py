@@ -3,7 +3,9 @@
 ``python tasks.py notebooks`` calls :func:`build_site`: every notebook runs (``notebook_runner``) into
 ``build/notebooks/`` and nbconvert turns each into a page in ``build/site/``. Plotly figures stay
 interactive: the pages load one local copy of plotly.js (``build/site/plotly.min.js``, from the plotly
-package) and nothing from the network, so the site works with no connection, from ``file://``.
+package) and formulas (``$...$`` in Markdown) are typeset by a local MathJax 2 (``build/site/mathjax/``, from
+the ``jupyter-server-mathjax`` package); nothing comes from the network, so the site works with no
+connection, from ``file://``.
 """
 
 from __future__ import annotations
@@ -18,23 +20,45 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vectorlab.notebook_runner import OFFLINE_ENV, execute_notebook, notebook_paths, notebook_section
+from vectorlab.notebook_runner import (
+    MINUTES_PER_CODE_CELL,
+    OFFLINE_ENV,
+    WORDS_PER_MINUTE,
+    estimate_minutes,
+    execute_notebook,
+    notebook_paths,
+    notebook_section,
+)
 
-__all__ = ["PLOTLY_MIMETYPE", "SitePage", "notebook_title", "export_page", "write_index", "build_site"]
+__all__ = ["PLOTLY_MIMETYPE", "MATHJAX_DIR", "SitePage", "notebook_title", "export_page", "write_index", "build_site"]
 
 PLOTLY_MIMETYPE = "application/vnd.plotly.v1+json"
 _WIDGET_MIMETYPE = "application/vnd.jupyter.widget-view+json"  # needs a widget manager: show the text instead
 PLOTLY_JS = "plotly.min.js"
 
 # nbconvert's JupyterLab look, minus everything it would load from a CDN (require.js, MathJax, mermaid,
-# widgets): plotly.js from the site folder instead. Formulas show as their LaTeX source.
+# widgets): plotly.js and MathJax from the site folder instead. MathJax 2's HTML-CSS output with the STIX-Web
+# fonts the package ships (it has no TeX fonts); the Safe extension keeps \href and styles harmless.
 _TEMPLATE_NAME = "vectorlab_site.html.j2"
-_TEMPLATE = """{%- extends 'index.html.j2' -%}
+_TEMPLATE = r"""{%- extends 'index.html.j2' -%}
 {%- block html_head_js_requirejs -%}<script src="{{ resources.plotly_js_url }}"></script>{%- endblock -%}
 {% block jupyter_widgets %}{% endblock jupyter_widgets %}
-{%- block html_head_js_mathjax -%}{%- endblock -%}
+{%- block html_head_js_mathjax -%}
+<script type="text/x-mathjax-config">
+MathJax.Hub.Config({
+  tex2jax: {inlineMath: [["$", "$"], ["\\(", "\\)"]], displayMath: [["$$", "$$"], ["\\[", "\\]"]],
+            processEscapes: true, processEnvironments: true},
+  "HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null,
+               linebreaks: {automatic: true}},
+  TeX: {equationNumbers: {autoNumber: "AMS", useLabelIds: true}},
+  displayAlign: "center", messageStyle: "none"
+});
+</script>
+<script src="{{ resources.site_mathjax_url }}?config=TeX-AMS-MML_HTMLorMML-full,Safe"></script>
+{%- endblock -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock -%}
 """
+MATHJAX_DIR = "mathjax"
 
 
 @dataclass(frozen=True)
@@ -47,6 +71,8 @@ class SitePage:
     section: str
     seconds: float
     figures: int
+    minutes: float
+    """The learner's time by :func:`~vectorlab.notebook_runner.estimate_minutes` (prose and code cells)."""
 
 
 def notebook_title(notebook: Mapping[str, Any], default: str) -> str:
@@ -87,8 +113,9 @@ def _exporter() -> Any:
 
 
 def export_page(notebook_path: str | os.PathLike[str], page: str | os.PathLike[str], plotly_js: str | os.PathLike[str],
-                title: str | None = None) -> int:
-    """Write the HTML page of an executed notebook; ``plotly_js`` is the plotly.js file the page loads.
+                title: str | None = None, mathjax: str | os.PathLike[str] | None = None) -> int:
+    """Write the HTML page of an executed notebook; ``plotly_js`` is the plotly.js file the page loads,
+    ``mathjax`` the folder of the MathJax it loads (default: ``mathjax/`` beside ``plotly_js``).
 
     Returns the number of plotly figures on the page.
     """
@@ -98,8 +125,10 @@ def export_page(notebook_path: str | os.PathLike[str], page: str | os.PathLike[s
     notebook = nbformat.read(notebook_path, as_version=4)
     figures = _interactive_figures(notebook)
     page.parent.mkdir(parents=True, exist_ok=True)
+    mathjax = Path(plotly_js).parent / MATHJAX_DIR if mathjax is None else Path(mathjax)
     resources = {
         "plotly_js_url": Path(os.path.relpath(plotly_js, page.parent)).as_posix(),
+        "site_mathjax_url": Path(os.path.relpath(mathjax / "MathJax.js", page.parent)).as_posix(),
         "metadata": {"name": title or notebook_title(notebook, notebook_path.stem)},
     }
     body, _ = _exporter().from_notebook_node(notebook, resources=resources)
@@ -121,6 +150,28 @@ def _copy_plotly_js(folder: Path) -> Path:
     return target
 
 
+def _copy_mathjax(folder: Path) -> Path:
+    """MathJax 2 from the ``jupyter-server-mathjax`` package into ``folder/mathjax`` (less its SVG-output
+    fonts and translations, which the pages never load)."""
+    from importlib.util import find_spec
+
+    spec = find_spec("jupyter_server_mathjax")  # only its files are needed
+    source = Path(spec.origin).parent / "static" if spec is not None and spec.origin else None
+    if source is None or not (source / "MathJax.js").is_file():
+        raise RuntimeError("the site typesets formulas with a local MathJax from the jupyter-server-mathjax "
+                           "package, which is not installed. Fix: pip install -r requirements.txt")
+    target = folder / MATHJAX_DIR
+
+    def unused(directory: str, names: list[str]) -> list[str]:
+        where = Path(directory).relative_to(source).as_posix()
+        if where == "localization":
+            return [name for name in names if name != "en"]
+        return ["SVG"] if where == "jax/output" else []
+
+    shutil.copytree(source, target, ignore=unused)
+    return target
+
+
 def write_index(pages: Sequence[SitePage], site: str | os.PathLike[str], *,
                 heading: str = "Vector embeddings, hands on", note: str = "") -> Path:
     """The site's ``index.html``: one table row per notebook, in run order, linking to its page."""
@@ -132,6 +183,7 @@ def write_index(pages: Sequence[SitePage], site: str | os.PathLike[str], *,
             f'<tr><td>{number}</td><td>{html.escape(page.section)}</td>'
             f'<td><a href="{html.escape(href)}">{html.escape(page.title)}</a></td>'
             f'<td><code>{html.escape(page.source.name)}</code></td>'
+            f'<td class="num">{page.minutes:.0f}</td>'
             f'<td class="num">{page.seconds:.1f} s</td><td class="num">{page.figures}</td></tr>')
     total = sum(page.seconds for page in pages)
     index = site / "index.html"
@@ -154,13 +206,17 @@ p.note {{ color: #59636e; }}
 <h1>{html.escape(heading)}</h1>
 <p>Every notebook, run top to bottom; the figures are interactive (drag, zoom, hover) and need no network.</p>
 <table>
-<thead><tr><th>#</th><th>section</th><th>notebook</th><th>file</th><th class="num">runtime</th>
+<thead><tr><th>#</th><th>section</th><th>notebook</th><th>file</th>
+<th class="num" title="words of prose / {WORDS_PER_MINUTE} + {MINUTES_PER_CODE_CELL} per code cell">minutes</th>
+<th class="num">runtime</th>
 <th class="num">figures</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody>
 </table>
-<p class="note">{len(pages)} notebooks, {total:.1f} s in all. {html.escape(note)}</p>
+<p class="note">{len(pages)} {"notebook" if len(pages) == 1 else "notebooks"}, {total:.1f} s to run in all.
+Minutes: a learner's time by the estimate, {WORDS_PER_MINUTE} words of prose a minute and
+{MINUTES_PER_CODE_CELL} per code cell. {html.escape(note)}</p>
 </body>
 </html>
 """, encoding="utf-8")
@@ -183,6 +239,7 @@ def build_site(source: str | os.PathLike[str], build: str | os.PathLike[str], *,
         shutil.rmtree(site)  # no page left over from a notebook that was renamed or removed
     site.mkdir(parents=True)
     plotly_js = _copy_plotly_js(site)
+    mathjax = _copy_mathjax(site)
     env = dict(OFFLINE_ENV if env is None else env)
     pages = []
     for path in paths:
@@ -194,9 +251,9 @@ def build_site(source: str | os.PathLike[str], build: str | os.PathLike[str], *,
         page = (site / relative).with_suffix(".html")
         with executed.open(encoding="utf-8") as file:
             title = notebook_title(json.load(file), path.stem)
-        figures = export_page(executed, page, plotly_js, title=title)
+        figures = export_page(executed, page, plotly_js, title=title, mathjax=mathjax)
         pages.append(SitePage(source=relative, page=page, title=title, section=notebook_section(path),
-                              seconds=seconds, figures=figures))
+                              seconds=seconds, figures=figures, minutes=estimate_minutes(path)))
         say(f"  done in {seconds:.1f} s ({time.perf_counter() - started - seconds:.1f} s for the page)")
     provider = env.get("API_HOST", "")
     return write_index(pages, site, note=f"Embeddings from API_HOST={provider}." if provider else "")

@@ -48,6 +48,23 @@ def use_notebook_renderer() -> None:
     pio.renderers.default = os.environ.get("PLOTLY_RENDERER") or NOTEBOOK_RENDERER
 
 
+def _shared_key(names: Sequence[str]) -> str | None:
+    """The keys series names like ``"M=16"`` or ``"m=16, ef_construction=64"`` share (``"M"``,
+    ``"m, ef_construction"``), else None."""
+    keys = {tuple(part.split("=", 1)[0].strip() for part in str(name).split(",")) for name in names}
+    if len(keys) != 1 or not all(str(name).count("=") == len(next(iter(keys))) for name in names):
+        return None
+    key = next(iter(keys))
+    return ", ".join(key) if all(key) else None
+
+
+def _words(legend_title: str) -> str:
+    if not isinstance(legend_title, str) or not any(character.isalpha() for character in legend_title):
+        raise InvalidInputError(f"legend_title={legend_title!r} is not words: say what the series are, "
+                                "e.g. legend_title='model'")
+    return legend_title
+
+
 def _style(figure: go.Figure, *, title: str, height: int, legend_title: str | None = None) -> go.Figure:
     figure.update_layout(title={"text": title, "x": 0.02, "xanchor": "left"}, height=height,
                          margin=_MARGIN, font_size=_FONT_SIZE)
@@ -74,15 +91,32 @@ def vector_bars(vectors: Mapping[str, np.ndarray], title: str = "One vector, dim
 
 
 def similarity_histograms(values: Mapping[str, np.ndarray], title: str = "How similar is everything to everything?",
-                          bins: int = 60, legend_title: str = "model") -> go.Figure:
-    """Overlaid histograms of similarity values, one per model, to compare their ranges."""
+                          bins: int = 60, *, x_title: str = "cosine similarity",
+                          legend_title: str | None = None) -> go.Figure:
+    """Overlaid histograms of similarity values, one per named series, to compare their ranges.
+
+    ``x_title`` names the values (say ``"Hamming similarity"``), ``legend_title`` what the series are, in
+    words (``"model"``, ``"score"``). Pass it: it will become required, as in :func:`line_chart`. Until
+    then the legend is titled from the names (``"bits=1"``, ``"bits=8"`` -> ``"bits"``), else ``"model"``,
+    what this chart was first made to compare.
+    """
     figure = go.Figure()
     for name, sims in values.items():
         figure.add_trace(go.Histogram(x=np.asarray(sims).ravel(), name=name, nbinsx=bins, opacity=0.6,
                                       histnorm="percent"))
-    figure.update_layout(barmode="overlay", xaxis_title="cosine similarity", yaxis_title="% of pairs",
-                         showlegend=True)
-    return _style(figure, title=title, height=420, legend_title=legend_title)
+    figure.update_layout(barmode="overlay", xaxis_title=x_title, yaxis_title="% of pairs", showlegend=True)
+    legend = _words(legend_title) if legend_title is not None else _shared_key(list(values)) or "model"
+    return _style(figure, title=title, height=420, legend_title=legend)
+
+
+SCENE_PADDING = 0.15
+"""Share of each axis's span added on both sides of a 3-D scene, room for the text labels of the outer points."""
+
+
+def _padded_range(values: np.ndarray, padding: float = SCENE_PADDING) -> list[float]:
+    low, high = float(np.min(values)), float(np.max(values))
+    pad = padding * (high - low) if high > low else 1.0  # all on one plane: a unit of room either side
+    return [low - pad, high + pad]
 
 
 def scatter_3d(points: np.ndarray, labels: Sequence[str], color: Sequence[str] | None = None,
@@ -103,10 +137,13 @@ def scatter_3d(points: np.ndarray, labels: Sequence[str], color: Sequence[str] |
                            color=list(color) if color is not None else None,
                            labels={"x": axis_names[0], "y": axis_names[1], "z": axis_names[2],
                                    "color": legend_title})
-    figure.update_traces(marker_size=4, textfont_size=10)
-    # The scene fills the figure (plotly's default margins clip a 3-D scene at the bottom).
+    figure.update_traces(marker_size=4, textfont_size=10, textposition="top center")  # label above its point
+    # The scene fills the figure (plotly's default margins clip a 3-D scene at the bottom), and each axis
+    # reaches past the outermost points so that their labels are not cut at the scene's edge.
+    ranges = {f"{axis}axis_range": _padded_range(points[:, column]) for column, axis in enumerate("xyz")}
     figure.update_layout(scene={"aspectmode": "cube", "domain": {"x": [0, 1], "y": [0, 1]}},
                          scene_camera={"eye": {"x": 1.5, "y": 1.5, "z": 1.1}})
+    figure.update_scenes(**ranges)
     _style(figure, title=title, height=650, legend_title=legend_title)
     return figure.update_layout(margin={"l": 0, "r": 0, "t": 60, "b": 0})
 
@@ -139,11 +176,18 @@ def _log_ticks(x: Sequence[float]) -> dict[str, object]:
 
 
 def line_chart(x: Sequence[float], series: Mapping[str, Sequence[float]], x_title: str, y_title: str,
-               title: str = "", log_x: bool = False, legend_title: str = "series") -> go.Figure:
+               title: str = "", log_x: bool = False, *, legend_title: str | None = None) -> go.Figure:
     """Lines (with markers, up to 40 points), one per named series (recall curves and the like).
 
-    On a log x axis (``log_x=True``) only the plotted x values, or the decades, are labelled.
+    ``legend_title`` (required) says in words what the series are (``"M"``, ``"setup"``, ``"threshold"``);
+    a chart's legend titled "series" tells the reader nothing. On a log x axis (``log_x=True``) only the
+    plotted x values, or the decades, are labelled.
     """
+    if legend_title is None:  # a default would be a generic word; the fix, with a suggestion, instead
+        key = _shared_key(list(series))
+        example = f"legend_title={key!r}" if key else "legend_title='threshold'"
+        raise TypeError(f"line_chart() needs legend_title, what the lines {list(series)[:4]} are, in words: "
+                        f"add e.g. {example} to the call")
     x = list(x)
     mode = "lines+markers" if len(x) <= 40 else "lines"  # hundreds of markers would hide the line
     figure = go.Figure()
@@ -152,4 +196,4 @@ def line_chart(x: Sequence[float], series: Mapping[str, Sequence[float]], x_titl
     figure.update_layout(xaxis_title=x_title, yaxis_title=y_title, showlegend=True)
     if log_x:
         figure.update_xaxes(type="log", minor_showgrid=False, **_log_ticks(x))
-    return _style(figure, title=title or f"{y_title} by {x_title}", height=440, legend_title=legend_title)
+    return _style(figure, title=title or f"{y_title} by {x_title}", height=440, legend_title=_words(legend_title))
