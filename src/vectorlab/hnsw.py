@@ -4,8 +4,8 @@ hnswlib is fast but trusts its caller: a damaged index file, ``M=1`` or a failed
 Python process. :class:`HNSWIndex` checks everything hnswlib would crash on before calling it: its
 settings, its vectors and ids, and a saved file's size and SHA-256 (recorded in the settings ``.json``,
 itself checksummed) before hnswlib reads a byte, and the dims, count, M and ef_construction in hnswlib's
-own header against those settings (a settings file edited and re-signed by hand). Saving is atomic: a full disk or a bad path is an
-error and never leaves half a file.
+own header against those settings (a settings file edited and re-signed by hand). Saving is atomic: a
+full disk or a bad path is an error and never leaves half a file.
 """
 
 from __future__ import annotations
