@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from vectorlab._files import pretty_size
+
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 RAW_TIMINGS: list[dict[str, list[float]]] = []
 """Every round of every :func:`measure` call since the last :func:`write_result` (seconds)."""
@@ -284,12 +286,8 @@ def _qps_cell(median: float | None, low: float | None, high: float | None) -> st
 
 
 def _bytes(value: int | None) -> str:
-    if value is None:
-        return "–"
-    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if value >= size:
-            return f"{value / size:.1f} {unit}"
-    return f"{value} B"
+    # SI units (base 1000), as the page's other sizes and its GB/s bandwidths
+    return "–" if value is None else pretty_size(value, base=1000)
 
 
 # --------------------------------------------------------------------------------------------- output

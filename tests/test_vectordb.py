@@ -380,7 +380,7 @@ def test_missing_table_and_bad_arguments(conn, table):
     with pytest.raises(vectordb.TableNotFoundError, match="load it first"):
         vectordb.search(conn, table, np.ones(16))
     vectordb.load_table(conn, table, ["a", "b"], unit_vectors(2))
-    with pytest.raises(ValueError, match="operator must be one of"):
+    with pytest.raises(ValueError, match=r"operator=.<<>>. is not supported: use one of .<=>. \(cosine distance"):
         vectordb.search(conn, table, np.ones(16), operator="<<>>")
     with pytest.raises(ValueError, match="quantization"):
         vectordb.search(conn, table, np.ones(16), quantization="int8")
@@ -404,7 +404,42 @@ def test_unreachable_database_url_names_the_host_never_the_password(monkeypatch)
     message = str(caught.value)
     assert f"127.0.0.1:{port}" in message and "DATABASE_URL" in message and "Fix:" in message
     assert "s3cret" not in message and "Pa55word" not in message
-    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert_secret_nowhere_in_chain(caught.value, "s3cret-Pa55word")
+
+
+def exception_chain(error):
+    """``error`` and every exception reachable from it through ``__cause__`` and ``__context__``."""
+    seen, todo = [], [error]
+    while todo:
+        current = todo.pop()
+        if current is None or any(current is known for known in seen):
+            continue
+        seen.append(current)
+        todo += [current.__cause__, current.__context__]
+    return seen
+
+
+def assert_secret_nowhere_in_chain(error, secret):
+    """Not in the message, the args or the attributes (``vars()``) of any exception of the chain: a
+    suppressed exception (``raise ... from None``) is still kept in ``__context__`` for a debugger or a
+    logging handler to print."""
+    for link in exception_chain(error):
+        for text in (str(link), repr(link.args), repr(vars(link))):
+            assert secret not in text, f"{type(link).__name__} in the chain of {error!r} holds the password"
+
+
+@pytest.mark.parametrize("make_url", [
+    lambda port: f"postgresql://alice:hunter 2@127.0.0.1:{port}/db",  # unparsable: the space is unencoded
+    lambda port: f"postgresql://alice:Zq@127.0.0.1:{port}/db",  # short: too short to be redacted in text
+    lambda port: f"host=127.0.0.1 port={port} user=alice password=Zq dbname=db",  # keyword conninfo
+], ids=["space", "short-url", "keywords"])
+def test_no_password_anywhere_in_the_connection_error_chain(make_url):
+    url = make_url(closed_port())
+    secret = "hunter 2" if "hunter" in url else "Zq"
+    with pytest.raises(vectordb.DatabaseConnectionError) as caught:
+        vectordb.connect(url, connect_timeout=3)
+    assert secret not in str(caught.value)
+    assert_secret_nowhere_in_chain(caught.value, secret)
 
 
 def test_database_url_is_also_read_from_dot_env(tmp_path, monkeypatch):
@@ -416,6 +451,17 @@ def test_database_url_is_also_read_from_dot_env(tmp_path, monkeypatch):
     with pytest.raises(vectordb.DatabaseConnectionError, match=r"\(from DATABASE_URL in \.env\)") as caught:
         vectordb.connect(connect_timeout=3)
     assert "dotenv-secret" not in str(caught.value)
+
+
+def test_database_url_comes_from_the_one_env_reader(monkeypatch):
+    # the project reads .env in one place (hosts.load_environment): API_HOST and DATABASE_URL alike
+    from vectorlab import hosts
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setattr(hosts, "load_environment", lambda env_file=None: {"DATABASE_URL": "postgresql://x@h/d"})
+    assert vectordb.configured_database_url() == "postgresql://x@h/d"
+    monkeypatch.setattr(hosts, "load_environment", lambda env_file=None: {})
+    assert vectordb.configured_database_url() is None
 
 
 def test_invalid_database_url_is_reported_without_the_password():
@@ -595,6 +641,19 @@ def run_in_thread(function):
     return outcome
 
 
+@pytest.mark.parametrize(("operator", "distance"), [("<->", lambda v: np.linalg.norm(v, axis=1)),
+                                                     ("<+>", lambda v: np.abs(v).sum(axis=1))])
+def test_a_zero_query_is_fine_for_euclidean_and_manhattan_distance(conn, table, operator, distance):
+    vectors = np.random.default_rng(3).standard_normal((12, 16)).astype(np.float32)  # lengths differ: no ties
+    vectordb.load_table(conn, table, [f"k{i}" for i in range(12)], vectors)
+    ids, distances = vectordb.search(conn, table, np.zeros(16), k=5, operator=operator, exact=True)
+    expected = distance(vectors.astype(np.float64))
+    assert list(ids) == list(np.argsort(expected)[:5])  # brute force: the shortest vectors first
+    np.testing.assert_allclose(distances, np.sort(expected)[:5], rtol=1e-5)
+    with pytest.raises(vectordb.InvalidArgumentError, match="with <#> every distance to it is undefined"):
+        vectordb.search(conn, table, np.zeros(16), k=5, operator="<#>")
+
+
 def test_a_connection_used_from_another_thread_is_a_clear_error(conn, table):
     vectordb.load_table(conn, table, ["a", "b"], unit_vectors(2))
     for use in (lambda: vectordb.search(conn, table, np.ones(16), k=1), lambda: conn.execute("SELECT 1"),
@@ -648,6 +707,20 @@ def test_a_plain_psycopg_connection_is_left_as_it_was_found(url, table, conn):
             assert plain.info.transaction_status.name == "INTRANS"
         assert isinstance(run_in_thread(lambda: vectordb.count_rows(plain, table))["error"],
                           vectordb.WrongThreadError)
+
+
+def test_a_plain_psycopg_connection_without_pgvector_types_still_binds_numpy_vectors(url, table, conn):
+    import psycopg
+
+    vectordb.load_table(conn, table, ["a", "b", "c"], unit_vectors(3))
+    with psycopg.connect(url, autocommit=True) as plain:  # no register_vector: the types are registered for it
+        ids, _ = vectordb.search(plain, table, unit_vectors(3)[1], k=1)
+        assert list(ids) == [1]  # row ids: "b" is row 1
+        assert plain.info.transaction_status.name == "IDLE"
+    with psycopg.connect(url) as plain:  # autocommit off: registering leaves no transaction open
+        assert vectordb.count_rows(plain, table) == 3
+        assert plain.info.transaction_status.name == "IDLE"
+        assert list(vectordb.search(plain, table, unit_vectors(3)[2], k=1)[0]) == [2]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -728,6 +801,23 @@ def test_a_normal_exit_leaves_the_server_to_its_other_live_users(scratch_data_di
         assert postgres_running(scratch_data_dir) and server.users() == [os.getpid()]
         assert mine.execute("SELECT 1").fetchone() == (1,)  # still served
     assert not postgres_running(scratch_data_dir)  # this process was the last user
+
+
+def test_a_failed_write_of_the_user_list_keeps_the_old_list_and_leaves_no_temporary_file(tmp_path, monkeypatch):
+    from vectorlab.vectordb import server
+
+    server._write_users(tmp_path, [{"pid": 1, "started": 2.0}])
+    before = sorted(p.name for p in tmp_path.iterdir())
+
+    def full_disk(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        server._write_users(tmp_path, [{"pid": 3, "started": 4.0}])
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == before == [server.HANDLE_FILE]
+    assert server._read_users(tmp_path) == [{"pid": 1, "started": 2.0}]
 
 
 def test_a_recycled_process_id_is_not_taken_for_its_old_process():

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-__all__ = ["atomic_write", "temporary_path", "file_sha256", "check_writable_path", "fsync_file", "slug"]
+__all__ = ["atomic_write", "temporary_path", "file_sha256", "check_writable_path", "fsync_file", "slug", "pretty_size"]
 
 
 def check_writable_path(path: Path, what: str) -> None:
@@ -95,3 +95,18 @@ def slug(name: str) -> str:
     ('openai__text-embedding-3-small', 'use-multilingual-v3', '__x_y')
     """
     return _UNSAFE.sub("_", name.replace("/", "__")).strip(".") or "_"
+
+
+def pretty_size(n_bytes: int, base: int = 1024) -> str:
+    """A size in bytes for people: in powers of 1024 like PostgreSQL's ``pg_size_pretty``, or with
+    ``base=1000`` in SI units (the benchmark pages, whose bandwidths are GB/s of 10**9 bytes).
+
+    >>> pretty_size(512), pretty_size(8192), pretty_size(1_572_864), pretty_size(3 * 2**30)
+    ('512 B', '8.0 kB', '1.5 MB', '3.0 GB')
+    >>> pretty_size(153_600_000, base=1000)
+    '153.6 MB'
+    """
+    for unit, power in (("GB", 3), ("MB", 2), ("kB", 1)):
+        if n_bytes >= base**power:
+            return f"{n_bytes / base**power:.1f} {unit}"
+    return f"{n_bytes} B"

@@ -1,4 +1,5 @@
-"""Strict JSON reading for vectorlab's own files (private): every problem is an error naming the file.
+"""Strict JSON reading for vectorlab's own files (private): every problem is an error naming the file;
+and the one writer of float vectors as JSON lists (:func:`format_floats`), for the cache and the datasets.
 
 ``json.load`` keeps the last of two equal keys, accepts ``NaN`` and reports bad UTF-8 or syntax without
 saying which file. These readers refuse all of that with a :class:`~vectorlab.errors.DataFileError`.
@@ -11,9 +12,30 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from vectorlab.errors import DataFileError
 
-__all__ = ["read_json", "read_settings"]
+__all__ = ["read_json", "read_settings", "format_floats"]
+
+
+def format_floats(vector: np.ndarray, decimals: int | None = None, separator: str = ", ") -> str:
+    """A float vector as a JSON list: by default the shortest decimals that read back to the same float32
+    bits; with ``decimals``, each value rounded to that many places (``-0.0`` written as ``0.0``).
+
+    >>> format_floats(np.array([0.1, -2.5, 1e-8], dtype=np.float32))
+    '[0.1, -2.5, 1e-08]'
+    >>> format_floats(np.array([0.123456789, -1e-9], dtype=np.float32), decimals=3, separator=",")
+    '[0.123,0.0]'
+    """
+    if decimals is not None:
+        return "[" + separator.join(repr(round(float(x), decimals) + 0.0) for x in np.ravel(vector)) + "]"
+    values = np.asarray(vector, dtype=np.float32).ravel()
+    texts = [str(value) for value in values]  # numpy prints the shortest float32 round-trip form
+    back = np.array([float(text) for text in texts], dtype=np.float64).astype(np.float32)
+    for i in np.flatnonzero(back.view(np.uint32) != values.view(np.uint32)):
+        texts[i] = repr(float(values[i]))  # double rounding corner case: the exact float64 value
+    return "[" + separator.join(texts) + "]"
 
 
 def _no_duplicates(path: Path) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:

@@ -10,6 +10,7 @@ by :func:`check_choice` from the type itself, so the accepted values are written
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import Any, TypeVar, get_args
 
 import numpy as np
@@ -42,8 +43,12 @@ def describe(value: Any) -> str:
     return type(value).__name__
 
 
-def check_choice(value: Any, choices: Any, name: str) -> Any:
+def check_choice(value: Any, choices: Any, name: str, *,
+                 invalid: type[InvalidInputError] = InvalidInputError) -> Any:
     """Check that ``value`` is one of a ``Literal`` type's values (or of a tuple) and return it.
+
+    ``choices`` may also be a mapping ``{value: what it means}``, whose meanings the message lists.
+    ``invalid`` is the error raised (a subclass, such as the database helpers' ``InvalidArgumentError``).
 
     >>> from typing import Literal
     >>> check_choice("dot", Literal["cosine", "dot"], "metric")
@@ -54,29 +59,45 @@ def check_choice(value: Any, choices: Any, name: str) -> Any:
     vectorlab.errors.InvalidInputError: metric='cos' is not supported: use one of 'cosine', 'dot'
     """
     allowed = get_args(choices) or tuple(choices)
-    if not isinstance(value, str) or value not in allowed:
-        raise InvalidInputError(f"{name}={value!r} is not supported: use one of {', '.join(map(repr, allowed))}")
+    if not (value is None or isinstance(value, str)) or value not in allowed:
+        listed = (", ".join(f"{choice!r} ({choices[choice]})" for choice in allowed) if isinstance(choices, Mapping)
+                  else ", ".join(map(repr, allowed)))
+        raise invalid(f"{name}={value!r} is not supported: use one of {listed}")
     return value
 
 
-def check_int(value: Any, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+def check_int(value: Any, name: str, *, minimum: int | None = None, maximum: int | None = None,
+              invalid: type[InvalidInputError] = InvalidInputError,
+              wrong_type: type[InputTypeError] = InputTypeError) -> int:
     """Check that ``value`` is a whole number (not a bool, not a float) within the bounds; return it.
+
+    ``invalid`` and ``wrong_type`` are the errors raised (subclasses, such as the database helpers' own).
 
     >>> check_int(-2, "decimals", minimum=0)
     Traceback (most recent call last):
     ...
     vectorlab.errors.InvalidInputError: decimals must be at least 0, got -2
+    >>> check_int(0, "ef_search", minimum=1, maximum=1000)
+    Traceback (most recent call last):
+    ...
+    vectorlab.errors.InvalidInputError: ef_search must be between 1 and 1000, got 0
     """
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise InputTypeError(f"{name} must be a whole number, got {value!r} ({type(value).__name__})")
-    if minimum is not None and value < minimum:
-        raise InvalidInputError(f"{name} must be at least {minimum}, got {value}")
-    if maximum is not None and value > maximum:
-        raise InvalidInputError(f"{name} must be at most {maximum}, got {value}")
+        raise wrong_type(f"{name} must be a whole number, got {value!r} ({type(value).__name__})")
+    too_low = minimum is not None and value < minimum
+    too_high = maximum is not None and value > maximum
+    if (too_low or too_high) and minimum is not None and maximum is not None:
+        raise invalid(f"{name} must be between {minimum} and {maximum}, got {value}")
+    if too_low:
+        raise invalid(f"{name} must be at least {minimum}, got {value}")
+    if too_high:
+        raise invalid(f"{name} must be at most {maximum}, got {value}")
     return int(value)
 
 
-def check_positive_int(value: Any, name: str, maximum: int | None = None) -> int:
+def check_positive_int(value: Any, name: str, maximum: int | None = None, *,
+                       invalid: type[InvalidInputError] = InvalidInputError,
+                       wrong_type: type[InputTypeError] = InputTypeError) -> int:
     """Check that ``value`` is a whole number of at least 1 (a count such as k or dims) and return it.
 
     >>> check_positive_int(0, "dims")
@@ -84,7 +105,7 @@ def check_positive_int(value: Any, name: str, maximum: int | None = None) -> int
     ...
     vectorlab.errors.InvalidInputError: dims must be at least 1, got 0
     """
-    return check_int(value, name, minimum=1, maximum=maximum)
+    return check_int(value, name, minimum=1, maximum=maximum, invalid=invalid, wrong_type=wrong_type)
 
 
 def check_k(k: Any, n: int, what: str = "vectors available") -> int:

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from vectorlab._files import atomic_write, slug
+from vectorlab._json_files import format_floats
 from vectorlab.errors import CacheWarning
 
 __all__ = ["EmbeddingCache", "cache_key", "format_vector", "RESERVED_FOLDERS"]
@@ -69,12 +70,7 @@ def format_vector(vector: np.ndarray) -> str:
     >>> format_vector(np.array([0.1, -2.5, 1e-8], dtype=np.float32))
     '[0.1, -2.5, 1e-08]'
     """
-    values = np.asarray(vector, dtype=np.float32).ravel()
-    texts = [str(value) for value in values]  # numpy prints the shortest float32 round-trip form
-    back = np.array([float(text) for text in texts], dtype=np.float64).astype(np.float32)
-    for i in np.flatnonzero(back.view(np.uint32) != values.view(np.uint32)):
-        texts[i] = repr(float(values[i]))  # double rounding corner case: the exact float64 value
-    return "[" + ", ".join(texts) + "]"
+    return format_floats(vector)
 
 
 def _folder_name(model: str) -> str:

@@ -360,7 +360,7 @@ def _make_provider(host: Host, env: Mapping[str, str], retry: RetryPolicy | None
     if host.kind in _OFFLINE:
         return _OFFLINE[host.kind](), host.default_model
     settings = read_settings(host, env)
-    keyless = host.kind == "azure" and settings.api_key is None
+    keyless = host.keyless_sign_in and settings.api_key is None
     provider = OpenAIProvider(
         settings, retry=retry,
         azure_token_provider=(azure_token_provider or default_azure_token_provider()) if keyless else None,

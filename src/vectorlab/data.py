@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from vectorlab._files import atomic_write
-from vectorlab._json_files import read_json
+from vectorlab._files import atomic_write, slug
+from vectorlab._json_files import format_floats, read_json
 from vectorlab._validation import as_matrix, check_int
 from vectorlab.errors import DataFileError, InputTypeError, InvalidInputError, VectorlabError
 
@@ -215,10 +215,6 @@ def load_embeddings(path: str | os.PathLike[str], model: str | None = None) -> E
     return _embeddings_from_json(read_json(path), path, model)
 
 
-def _format_vector(vector: np.ndarray, decimals: int) -> str:
-    return "[" + ",".join(repr(round(float(x), decimals) + 0.0) for x in vector) + "]"
-
-
 def save_embeddings(path: str | os.PathLike[str], embeddings: Embeddings, source: str = "",
                     decimals: int = 6) -> Path:
     """Write ``embeddings`` as readable JSON (one text per line), byte-identical for identical input.
@@ -241,7 +237,7 @@ def save_embeddings(path: str | os.PathLike[str], embeddings: Embeddings, source
     lines += [f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}," for k, v in header.items()]
     lines.append('  "vectors": {')
     rows = [
-        f"    {json.dumps(key, ensure_ascii=False)}: {_format_vector(vector, decimals)}"
+        f"    {json.dumps(key, ensure_ascii=False)}: {format_floats(vector, decimals, separator=',')}"
         for key, vector in zip(embeddings.keys, embeddings.vectors, strict=True)
     ]
     lines.append(",\n".join(rows))
@@ -285,15 +281,11 @@ DATASETS: dict[str, str] = {
 """Names accepted by :func:`load_dataset`, with what each holds."""
 
 
-def _slug(model: str) -> str:
-    return model.replace("/", "__")
-
-
 def dataset_path(name: str, model: str) -> Path:
     """Where the precomputed embeddings of dataset ``name`` by ``model`` live."""
     if name not in DATASETS:
         raise InvalidInputError(f"unknown dataset {name!r}: choose one of {', '.join(DATASETS)}")
-    return data_dir() / "embeddings" / f"{name}.{_slug(model)}.json"
+    return data_dir() / "embeddings" / f"{name}.{slug(model)}.json"
 
 
 def _read_csv(name: str) -> list[dict[str, str]]:

@@ -3,14 +3,16 @@
 hnswlib is fast but trusts its caller: a damaged index file, ``M=1`` or a failed ``add`` can kill the
 Python process. :class:`HNSWIndex` checks everything hnswlib would crash on before calling it: its
 settings, its vectors and ids, and a saved file's size and SHA-256 (recorded in the settings ``.json``,
-itself checksummed) before hnswlib reads a byte. Saving is atomic: a full disk or a bad path is an
-error and never leaves half a file.
+itself checksummed) before hnswlib reads a byte, and the dims, count, M and ef_construction in hnswlib's
+own header against those settings (a settings file edited and re-signed by hand). Saving is atomic: a
+full disk or a bad path is an error and never leaves half a file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import struct
 from pathlib import Path
 from typing import Any, Literal
 
@@ -49,6 +51,31 @@ _ZERO_COSINE = "cosine similarity is undefined for a zero vector"
 
 def _sidecar(path: Path) -> Path:
     return path.with_name(path.name + ".json")
+
+
+# hnswlib's file header (HierarchicalNSW::saveIndex): offsetLevel0, max_elements, cur_element_count,
+# size_data_per_element, label_offset, offsetData (size_t), maxlevel (int), enterpoint (uint32), maxM, maxM0,
+# M (size_t), mult (double), ef_construction (size_t).
+_HEADER = struct.Struct("<6QiI3QdQ")
+
+
+def _check_header(path: Path, settings: dict[str, Any]) -> None:
+    """Compare what hnswlib will read (dims, count, M, ef_construction) with the settings, so an edited
+    settings file is an error, not a crash or garbage. (The space is not in hnswlib's file.)"""
+    with open(path, "rb") as file:
+        raw = file.read(_HEADER.size)
+    if len(raw) < _HEADER.size:
+        raise DataFileError(f"{path} is too short ({len(raw)} bytes) to be an HNSW index: save the index again",
+                            path)
+    (_, _, count, per_element, label_offset, data_offset, _, _, _, _, m, _, ef_construction) = _HEADER.unpack(raw)
+    found = {"dims": (label_offset - data_offset) // 4, "count": count, "M": m, "ef_construction": ef_construction}
+    wrong = [f"{key} {value} (settings: {settings.get(key)!r})" for key, value in found.items()
+             if value != settings.get(key)]
+    if per_element != label_offset + 8:
+        wrong.append(f"a record size of {per_element} bytes where the layout gives {label_offset + 8}")
+    if wrong:
+        raise DataFileError(f"{path} does not match its settings {_sidecar(path).name}: the file has "
+                            f"{', '.join(wrong)}; were they edited? Save the index again", path)
 
 
 def _settings_digest(settings: dict[str, Any]) -> str:
@@ -91,20 +118,24 @@ class HNSWIndex:
     def __init__(self, dims: int, space: Space = "cosine", M: int = 16, ef_construction: int = 200,
                  max_elements: int | None = None, seed: int = 100, ef: int = 50,
                  num_threads: int = -1) -> None:
-        self.space = _SPACES[check_choice(space, Space, "space")]
-        self.dims = check_positive_int(dims, "dims")
-        self.M = check_int(M, "M", minimum=2)  # hnswlib divides by log(M): M=1 crashes it
-        self.ef_construction = check_positive_int(ef_construction, "ef_construction")
-        self.seed = check_int(seed, "seed", minimum=0)
+        self._set_options(dims, space, M, ef_construction, seed)
         capacity = _INITIAL_CAPACITY if max_elements is None else check_positive_int(max_elements, "max_elements")
         self._check_memory(capacity)
-        self._broken: str | None = None
         self._index = hnswlib.Index(space=self.space, dim=self.dims)
         self._index.init_index(max_elements=capacity, M=self.M, ef_construction=self.ef_construction,
                                random_seed=self.seed)
         self.num_threads = num_threads
         self._ids = np.empty(0, dtype=np.int64)
         self.ef = ef
+
+    def _set_options(self, dims: Any, space: Any, M: Any, ef_construction: Any, seed: Any) -> None:
+        """Check and set the build options."""
+        self.space = _SPACES[check_choice(space, Space, "space")]
+        self.dims = check_positive_int(dims, "dims")
+        self.M = check_int(M, "M", minimum=2)  # hnswlib divides by log(M): M=1 crashes it
+        self.ef_construction = check_positive_int(ef_construction, "ef_construction")
+        self.seed = check_int(seed, "seed", minimum=0)
+        self._broken: str | None = None
 
     def _check_memory(self, capacity: int) -> None:
         check_fits_in_memory(_estimated_bytes(capacity, self.dims, self.M),
@@ -316,9 +347,12 @@ class HNSWIndex:
             what = f"has {size:,} bytes, not {settings['index_bytes']:,}" if size != settings["index_bytes"] \
                 else "does not match the checksum in its settings"
             raise DataFileError(f"{path} is damaged or was replaced: it {what}; save the index again", path)
-        index = cls(settings["dims"], space=settings["space"], M=settings["M"],
-                    ef_construction=settings["ef_construction"], max_elements=1, seed=settings["seed"],
-                    num_threads=num_threads)
+        _check_header(path, settings)
+        index = cls.__new__(cls)  # not cls(): hnswlib warns when load_index replaces an initialised index
+        index._set_options(settings["dims"], settings["space"], settings["M"], settings["ef_construction"],
+                           settings["seed"])
+        index._check_memory(max(1, settings["count"]))
+        index._index = hnswlib.Index(space=index.space, dim=index.dims)  # bare: load_index initialises it
         index._index.load_index(str(path), max_elements=max(1, settings["count"]))
         index.num_threads = num_threads
         index.ef = settings["ef"]

@@ -68,11 +68,16 @@ class Host:
     rate_limit_hint: str = ""              # added to a 429's fix
     unreachable_fix: str = ""              # fix for a refused connection or a timeout; {endpoint}
     offline: bool = False                  # runs on this machine (no network)
+    serves_locally: bool = False           # get_openai_settings starts vectorlab.local_server for it
+    sdk_client: Literal["OpenAI", "AzureOpenAI"] = "OpenAI"  # the openai SDK class that talks to it
+    keyless_sign_in: bool = False          # with no key, sign in with Microsoft Entra ID (a bearer token)
+    openai_v1_path: str = ""               # added to the endpoint for its plain OpenAI API (Azure: /openai/v1/)
 
 
 HOSTS: dict[str, Host] = {host.name: host for host in (
     Host("use", f"{USE_MODEL_NAME} on this machine, numpy only", "use", USE_MODEL_NAME,
-         "Embedding offline with {model} (API_HOST=github for GitHub Models).", offline=True),
+         "Embedding offline with {model} (API_HOST=github for GitHub Models).", offline=True,
+         serves_locally=True),
     Host("minilm", f"{LOCAL_MODEL_NAME} on this machine via sentence-transformers", "minilm", LOCAL_MODEL_NAME,
          "Embedding offline with {model}.", offline=True),
     Host("cache", "the embeddings cache only", "cache", USE_MODEL_NAME,
@@ -93,7 +98,8 @@ HOSTS: dict[str, Host] = {host.name: host for host in (
          endpoint_help="set it to your resource's endpoint, e.g. https://NAME.openai.azure.com",
          cache_prefix="azure/", openai_models_only=True, api_version="2024-10-21",
          api_version_variable="AZURE_OPENAI_VERSION", served_model_variable="AZURE_OPENAI_EMBED_MODEL",
-         model_hint=", the endpoint and AZURE_OPENAI_VERSION"),
+         model_hint=", the endpoint and AZURE_OPENAI_VERSION", sdk_client="AzureOpenAI", keyless_sign_in=True,
+         openai_v1_path="/openai/v1/"),
     Host("openai", "OpenAI", "openai", "text-embedding-3-small", "Embedding with {model} on OpenAI.",
          model_variable="OPENAI_EMBED_MODEL", key_variables=("OPENAI_API_KEY", "OPENAI_KEY"), key_required=True,
          key_help="create a key at https://platform.openai.com/api-keys and put OPENAI_API_KEY=... in .env",

@@ -153,7 +153,7 @@ class OpenAIProvider(Provider):
         self.retry = retry or RetryPolicy()
         self.key_variable = settings.key_variable
         self._api_key = settings.api_key
-        self._keyless = self.host.kind == "azure" and settings.api_key is None
+        self._keyless = self.host.keyless_sign_in and settings.api_key is None
         self._token_provider = azure_token_provider
         self._token: str | None = None  # the last bearer token, only so that messages can be scrubbed of it
         self._sign_in = azure_sign_in
@@ -165,7 +165,7 @@ class OpenAIProvider(Provider):
                                   "http_client": openai.DefaultHttpxClient(transport=self.transport),
                                   "default_query": query or None}
         self._sdk: Any
-        if self.host.kind == "azure":
+        if self.host.sdk_client == "AzureOpenAI":
             auth: dict[str, Any] = ({"api_key": settings.api_key} if settings.api_key is not None
                                     else {"azure_ad_token_provider": self._get_token})
             self._sdk = openai.AzureOpenAI(azure_endpoint=base_url, api_version=settings.api_version,

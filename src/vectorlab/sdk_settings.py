@@ -90,7 +90,7 @@ def openai_settings(api_host: str | None = None, *, env: Mapping[str, str] | Non
     """
     env = load_environment(env_file) if env is None else dict(env)
     host, _ = pick_host(api_host, env)
-    if host.kind == "use":
+    if host.serves_locally:
         server = _shared_local_server()
         return OpenAISettings(server.base_url, LOCAL_API_KEY, server.model, host.name)
     if host.offline:
@@ -99,7 +99,9 @@ def openai_settings(api_host: str | None = None, *, env: Mapping[str, str] | Non
             "unset API_HOST for the offline endpoint, or set API_HOST=github (or azure, openai, ollama)")
     settings = read_settings(host, env)
     endpoint = settings.endpoint or ""
-    if host.kind == "azure":  # Azure's OpenAI-compatible /openai/v1/ endpoint takes the deployment as model
-        key: str | Callable[[], str] = settings.api_key or azure_token_provider or default_azure_token_provider()
-        return OpenAISettings(f"{endpoint.rstrip('/')}/openai/v1/", key, settings.model, host.name)
-    return OpenAISettings(endpoint, settings.api_key or host.name, settings.model, host.name)
+    if host.openai_v1_path:  # e.g. Azure's OpenAI-compatible /openai/v1/ endpoint, the deployment as model
+        endpoint = f"{endpoint.rstrip('/')}{host.openai_v1_path}"
+    key: str | Callable[[], str] = settings.api_key or host.name
+    if host.keyless_sign_in and not settings.api_key:
+        key = azure_token_provider or default_azure_token_provider()
+    return OpenAISettings(endpoint, key, settings.model, host.name)

@@ -147,7 +147,9 @@ def dot_product(a: Any, b: Any) -> float | np.ndarray:
     11.0
     """
     a_matrix, a_single, b_matrix, b_single = _pair(a, b)
-    return _shaped(_finite(a_matrix @ b_matrix.T, "dot product"), a_single, b_single)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported by _finite, not as a warning
+        scores = a_matrix @ b_matrix.T
+    return _shaped(_finite(scores, "dot product"), a_single, b_single)
 
 
 def euclidean_distance(a: Any, b: Any) -> float | np.ndarray:

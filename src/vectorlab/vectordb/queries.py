@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from vectorlab._validation import as_vector_or_matrix
+from vectorlab._validation import as_vector_or_matrix, check_choice, check_int
 from vectorlab.vectordb.connection import transaction
 from vectorlab.vectordb.errors import ArgumentTypeError, DimensionMismatchError, InvalidArgumentError
 from vectorlab.vectordb.identifiers import TableName, check_identifier, parse_table
@@ -40,28 +40,23 @@ floats), or as ``binary_quantize()`` bits compared with the Hamming distance ``<
 MAX_EF_SEARCH, MAX_PROBES = 1000, 32768
 
 
+_OPERATOR_CHOICES = {op: what for op, (what, _) in OPERATORS.items()}
+
+
 def check_operator(operator: Any) -> str:
-    if not isinstance(operator, str) or operator not in OPERATORS:
-        choices = ", ".join(f"{op!r} ({what})" for op, (what, _) in OPERATORS.items())
-        raise InvalidArgumentError(f"operator must be one of {choices}; got {operator!r}")
-    return operator
+    checked: str = check_choice(operator, _OPERATOR_CHOICES, "operator", invalid=InvalidArgumentError)
+    return checked
 
 
 def check_quantization(quantization: Any, allowed: tuple[str | None, ...] = QUANTIZATIONS) -> str | None:
-    if not (quantization is None or isinstance(quantization, str)) or quantization not in allowed:
-        raise InvalidArgumentError(f"quantization must be one of {', '.join(map(repr, allowed))}, "
-                                   f"got {quantization!r}")
-    return quantization
+    checked: str | None = check_choice(quantization, allowed, "quantization", invalid=InvalidArgumentError)
+    return checked
 
 
 def check_whole(value: Any, name: str, low: int = 1, high: int | None = None) -> int:
-    """``value`` as an int in ``[low, high]``, or a typed error naming it and the range."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ArgumentTypeError(f"{name} must be a whole number, got {type(value).__name__} {value!r}")
-    if value < low or (high is not None and value > high):
-        span = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise InvalidArgumentError(f"{name} must be {span}, got {value}")
-    return int(value)
+    """``value`` as an int in ``[low, high]``, or the database helpers' typed error naming it and the range."""
+    return check_int(value, name, minimum=low, maximum=high, invalid=InvalidArgumentError,
+                     wrong_type=ArgumentTypeError)
 
 
 def _settings(exact: Any, ef_search: Any, probes: Any) -> list[tuple[str, str]]:
@@ -156,12 +151,12 @@ def _check_queries(query: Any, options: _Options, dims: int | None) -> tuple[np.
             f"query has {queries.shape[1]} dims, column {options.table}.{options.column} has {dims}: embed the "
             "query with the same model (and dimensions) as the vectors in the table")
     norms = np.linalg.norm(queries.astype(np.float64), axis=1)
-    if (norms == 0).any():
+    if options.operator in ("<=>", "<#>") and (norms == 0).any():  # L2 and L1 distances to zero are fine
         row = int(np.flatnonzero(norms == 0)[0])
         where = "the query" if single else f"query row {row}"
-        raise InvalidArgumentError(f"{where} is a zero vector: it has no direction, so every distance to it is "
-                                   "undefined (cosine: NaN) or tied. Fix: embed a real text; an empty or failed "
-                                   "embedding often gives zeros")
+        raise InvalidArgumentError(f"{where} is a zero vector: it has no direction, so with {options.operator} "
+                                   "every distance to it is undefined (cosine: NaN) or tied (inner product: 0). "
+                                   "Fix: embed a real text; an empty or failed embedding often gives zeros")
     if options.operator == "<=>":
         # Cosine distance ignores the query's length; pgvector squares components in float32, where a tiny
         # (1e-23) or huge (1e20) vector underflows or overflows to NaN: send the unit vector instead.

@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from vectorlab._files import atomic_write
 from vectorlab.vectordb.errors import EmbeddedServerError
 
 __all__ = ["EmbeddedServer", "default_data_dir", "start_embedded", "stop_embedded", "embedded_server"]
@@ -106,10 +107,10 @@ def _read_users(data_dir: Path) -> list[dict[str, float]]:
 
 
 def _write_users(data_dir: Path, entries: list[dict[str, float]]) -> None:
-    path = data_dir / HANDLE_FILE
-    temporary = path.with_name(f"{HANDLE_FILE}.{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(entries))
-    os.replace(temporary, path)  # atomic: a kill mid-write leaves the old list, never half of one
+    # atomic: a kill mid-write leaves the old list, never half of one; no fsync, the list is rebuilt from
+    # live processes anyway
+    atomic_write(data_dir / HANDLE_FILE, json.dumps(entries).encode(), "the embedded server's user list",
+                 fsync=False)
 
 
 def _live_users(data_dir: Path) -> list[dict[str, float]]:

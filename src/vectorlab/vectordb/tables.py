@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from vectorlab._validation import as_matrix
+from vectorlab._validation import as_matrix, check_choice, check_positive_int
 from vectorlab.vectordb.connection import checked, transaction
 from vectorlab.vectordb.errors import (
     ArgumentTypeError,
@@ -232,14 +232,6 @@ def _check_extra_columns(extra_columns: Any, n: int) -> dict[str, tuple[str, lis
     return checked_columns
 
 
-def _check_count(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ArgumentTypeError(f"{name} must be a whole number, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise InvalidArgumentError(f"{name} must be at least 1, got {value}")
-    return int(value)
-
-
 def load_table(conn: psycopg.Connection[Any], table: str, keys: Sequence[str], vectors: Any, *,
                extra_columns: Mapping[str, Sequence[Any]] | pd.DataFrame | None = None,
                vector_type: str = "vector", batch_size: int = 500,
@@ -270,9 +262,9 @@ def load_table(conn: psycopg.Connection[Any], table: str, keys: Sequence[str], v
     n: int = len(vectors)
     dims: int = vectors.shape[1]
     keys = _check_keys(keys, n)
-    if vector_type not in ("vector", "halfvec"):
-        raise InvalidArgumentError(f"vector_type must be 'vector' or 'halfvec', got {vector_type!r}")
-    batch_size = _check_count(batch_size, "batch_size")
+    vector_type = check_choice(vector_type, ("vector", "halfvec"), "vector_type", invalid=InvalidArgumentError)
+    batch_size = check_positive_int(batch_size, "batch_size", invalid=InvalidArgumentError,
+                                    wrong_type=ArgumentTypeError)
     if on_batch is not None and not callable(on_batch):
         raise ArgumentTypeError(f"on_batch must be a function (rows_done, total) or None, got "
                                 f"{type(on_batch).__name__}")
