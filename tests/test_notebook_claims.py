@@ -10,33 +10,18 @@ in each test's docstring); fix the sentence, not the test. Notebooks run one at 
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
 import pytest
+
+from vectorlab.notebook_runner import _environment  # the runner's own: set variables, then restore them
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 OFFLINE = {"API_HOST": "use", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
 MARK = "CLAIMS-JSON:"
 
 pytestmark = pytest.mark.notebook
-
-
-@contextmanager
-def _environment(overrides: dict[str, str]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in overrides}
-    os.environ.update(overrides)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def run_with_probe(relative: str, probes: dict[str, str]) -> dict:
