@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from exception_chains import exception_chain
 from openai_stub_server import StubServer, env_for, fail, malformed, stub_vector, wrong_count, wrong_dims
 
 from vectorlab.client import RetryPolicy, create_client, openai_settings
@@ -38,21 +39,8 @@ SECRETS = (KEY, PASSWORD, QUERY_KEY)
 FAST = RetryPolicy(max_retries=2, max_retry_after=5, timeout=10)
 
 
-def chain(error: BaseException) -> list[BaseException]:
-    """``error`` and every exception chained to it (``__cause__`` and ``__context__``)."""
-    seen: list[BaseException] = []
-    todo: list[BaseException | None] = [error]
-    while todo:
-        current = todo.pop()
-        if current is None or any(current is s for s in seen):
-            continue
-        seen.append(current)
-        todo += [current.__cause__, current.__context__]
-    return seen
-
-
 def assert_no_secret(error: BaseException, *extra: str) -> None:
-    for link in chain(error):
+    for link in exception_chain(error):
         text = " ".join([str(link), repr(link), *(repr(arg) for arg in link.args)])
         for secret in (*SECRETS, *extra):
             assert secret not in text, f"{secret!r} in {type(link).__name__}: {text[:300]}"

@@ -480,19 +480,30 @@ def test_damaged_hnsw_file_is_a_clear_error_not_a_crash(tmp_path, damage):
     assert "ERROR" in result.stdout and "ix.bin is damaged or was replaced" in result.stdout, result.stdout
 
 
-@pytest.mark.parametrize("edit", EDITS)
-def test_edited_hnsw_settings_are_detected(tmp_path, edit):
-    key, value = EDITS[edit]
-    result = _run(SAVE + f"""
+def _load_with_edited_settings(tmp_path: Path, key: str, value: object,
+                               re_sign: bool = False) -> subprocess.CompletedProcess[str]:
+    """Save an index, set ``key`` to ``value`` in its settings ``.json`` (``re_sign``: and recompute the
+    settings' own digest, as a deliberate edit would), then load it in a subprocess; a DataFileError prints
+    ``ERROR <message>``."""
+    sign = 'settings["settings_sha256"] = _settings_digest(settings)' if re_sign else ""
+    return _run(SAVE + f"""
     import json
+    from vectorlab.hnsw import _settings_digest
     settings = json.load(open("ix.bin.json"))
     settings[{key!r}] = {value!r}
+    {sign}
     open("ix.bin.json", "w").write(json.dumps(settings))
     try:
         vl.HNSWIndex.load("ix.bin")
     except vl.errors.DataFileError as error:
         print("ERROR", error)
     """, tmp_path)
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_edited_hnsw_settings_are_detected(tmp_path, edit):
+    key, value = EDITS[edit]
+    result = _load_with_edited_settings(tmp_path, key, value)
     assert result.returncode == 0, (result.returncode, result.stderr[-2000:])
     assert "ERROR" in result.stdout and "ix.bin.json" in result.stdout, result.stdout
 
@@ -501,18 +512,7 @@ def test_edited_hnsw_settings_are_detected(tmp_path, edit):
                                           ("ef_construction", 100)])
 def test_settings_edited_and_re_signed_by_hand_are_checked_against_the_file_header(tmp_path, key, value):
     # the digest only proves the settings were not edited by accident: hnswlib's own header is the reference
-    result = _run(SAVE + f"""
-    import json
-    from vectorlab.hnsw import _settings_digest
-    settings = json.load(open("ix.bin.json"))
-    settings[{key!r}] = {value!r}
-    settings["settings_sha256"] = _settings_digest(settings)
-    open("ix.bin.json", "w").write(json.dumps(settings))
-    try:
-        vl.HNSWIndex.load("ix.bin")
-    except vl.errors.DataFileError as error:
-        print("ERROR", error)
-    """, tmp_path)
+    result = _load_with_edited_settings(tmp_path, key, value, re_sign=True)
     assert result.returncode == 0, (result.returncode, result.stderr[-2000:])
     assert "ERROR" in result.stdout and "does not match its settings ix.bin.json" in result.stdout, result.stdout
     assert f"(settings: {value!r})" in result.stdout, result.stdout

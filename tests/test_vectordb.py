@@ -16,6 +16,7 @@ import uuid
 
 import numpy as np
 import pytest
+from exception_chains import exception_chain
 
 from vectorlab import vectordb
 from vectorlab.evaluate import recall_at_k
@@ -405,18 +406,6 @@ def test_unreachable_database_url_names_the_host_never_the_password(monkeypatch)
     assert f"127.0.0.1:{port}" in message and "DATABASE_URL" in message and "Fix:" in message
     assert "s3cret" not in message and "Pa55word" not in message
     assert_secret_nowhere_in_chain(caught.value, "s3cret-Pa55word")
-
-
-def exception_chain(error):
-    """``error`` and every exception reachable from it through ``__cause__`` and ``__context__``."""
-    seen, todo = [], [error]
-    while todo:
-        current = todo.pop()
-        if current is None or any(current is known for known in seen):
-            continue
-        seen.append(current)
-        todo += [current.__cause__, current.__context__]
-    return seen
 
 
 def assert_secret_nowhere_in_chain(error, secret):
