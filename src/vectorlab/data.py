@@ -40,6 +40,7 @@ __all__ = [
     "project_root",
     "data_dir",
     "DATASETS",
+    "Dataset",
     "dataset_path",
     "load_dataset",
     "load_words",
@@ -272,19 +273,43 @@ def data_dir() -> Path:
     return project_root() / "data"
 
 
-DATASETS: dict[str, str] = {
-    "words": "1,000 common English nouns (data/words.csv)",
-    "movie_titles": "Disney feature film titles alone, as in the talk (data/movies.csv)",
-    "movie_plots": "Disney films as 'title: one-sentence summary' (data/movies.csv)",
-    "movie_queries": "the free-text search queries of data/movie_queries.csv (column 'query')",
+@dataclass(frozen=True)
+class Dataset:
+    """One embeddings dataset: the table (a CSV in ``data/``) it comes from and which texts it embeds."""
+
+    description: str
+    table: str
+    """``words``-like tables (a ``word`` column), ``movies``-like tables or ``movie_queries``-like tables."""
+    texts: str
+    """``word``, ``title``, ``plot_text`` or ``query``: the column whose texts are embedded."""
+
+
+DATASETS: dict[str, Dataset] = {
+    "words": Dataset("1,000 common English nouns (data/words.csv)", "words", "word"),
+    "movie_titles": Dataset("Disney feature film titles alone, as in the talk (data/movies.csv)", "movies", "title"),
+    "movie_plots": Dataset("Disney films as 'title: one-sentence summary' (data/movies.csv)", "movies",
+                           "plot_text"),
+    "movie_queries": Dataset("the free-text search queries of data/movie_queries.csv (column 'query')",
+                             "movie_queries", "query"),
 }
-"""Names accepted by :func:`load_dataset`, with what each holds."""
+"""Names accepted by :func:`load_dataset`, with the table and column each embeds."""
+
+WORD_TABLES = ("words",)
+MOVIE_TABLES = ("movies",)
+QUERY_TABLES = ("movie_queries",)
+"""The tables (``data/<name>.csv``) of each kind: one per language, with the same columns."""
+
+
+def _check_name(name: str, choices: Iterable[str], what: str) -> str:
+    choices = tuple(choices)
+    if not isinstance(name, str) or name not in choices:
+        raise InvalidInputError(f"unknown {what} {name!r}: choose one of {', '.join(map(repr, choices))}")
+    return name
 
 
 def dataset_path(name: str, model: str) -> Path:
     """Where the precomputed embeddings of dataset ``name`` by ``model`` live."""
-    if name not in DATASETS:
-        raise InvalidInputError(f"unknown dataset {name!r}: choose one of {', '.join(DATASETS)}")
+    _check_name(name, DATASETS, "dataset")
     return data_dir() / "embeddings" / f"{name}.{slug(model)}.json"
 
 
@@ -293,9 +318,10 @@ def _read_csv(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(file))
 
 
-def load_words() -> list[str]:
-    """The 1,000 nouns of ``data/words.csv``, most frequent first."""
-    return [row["word"] for row in _read_csv("words.csv")]
+def load_words(name: str = "words") -> list[str]:
+    """The 1,000 nouns of ``data/<name>.csv`` (``words``: English), most frequent first."""
+    _check_name(name, WORD_TABLES, "word list")
+    return [row["word"] for row in _read_csv(f"{name}.csv")]
 
 
 def movie_text(title: str, summary: str) -> str:
@@ -307,34 +333,36 @@ def movie_text(title: str, summary: str) -> str:
     return f"{title}: {summary}"
 
 
-def load_movies() -> pd.DataFrame:
-    """``data/movies.csv`` as a DataFrame, with a ``plot_text`` column (the ``movie_plots`` key)."""
+def load_movies(name: str = "movies") -> pd.DataFrame:
+    """``data/<name>.csv`` (``movies``: English) as a DataFrame, with a ``plot_text`` column (the
+    ``movie_plots`` key)."""
     import pandas as pd
 
-    movies = pd.read_csv(data_dir() / "movies.csv", dtype={"title": str, "summary": str, "kind": str})
+    _check_name(name, MOVIE_TABLES, "film table")
+    movies = pd.read_csv(data_dir() / f"{name}.csv", dtype={"title": str, "summary": str, "kind": str})
     movies["plot_text"] = [movie_text(t, s) for t, s in zip(movies["title"], movies["summary"], strict=True)]
     return movies
 
 
-def load_movie_queries() -> pd.DataFrame:
-    """``data/movie_queries.csv``, with ``expected`` as a list of acceptable titles per query."""
+def load_movie_queries(name: str = "movie_queries") -> pd.DataFrame:
+    """``data/<name>.csv`` (``movie_queries``: English), with ``expected`` as a list of acceptable titles per
+    query."""
     import pandas as pd
 
-    queries = pd.read_csv(data_dir() / "movie_queries.csv", dtype=str, keep_default_na=False)
+    _check_name(name, QUERY_TABLES, "query table")
+    queries = pd.read_csv(data_dir() / f"{name}.csv", dtype=str, keep_default_na=False)
     queries["expected"] = [value.split("|") for value in queries["expected_titles"]]
     return queries
 
 
 def dataset_texts(name: str) -> list[str]:
     """The exact texts that dataset ``name`` embeds, in file order (duplicates removed)."""
-    if name == "words":
-        return load_words()
-    if name not in DATASETS:
-        raise InvalidInputError(f"unknown dataset {name!r}: choose one of {', '.join(DATASETS)}")
-    if name == "movie_queries":
-        return list(dict.fromkeys(load_movie_queries()["query"]))
-    column = "title" if name == "movie_titles" else "plot_text"
-    return list(dict.fromkeys(load_movies()[column]))
+    dataset = DATASETS[_check_name(name, DATASETS, "dataset")]
+    if dataset.texts == "word":
+        return load_words(dataset.table)
+    if dataset.texts == "query":
+        return list(dict.fromkeys(load_movie_queries(dataset.table)["query"]))
+    return list(dict.fromkeys(load_movies(dataset.table)[dataset.texts]))
 
 
 def load_dataset(name: str, model: str | None = None, client: Any = None) -> Embeddings:
