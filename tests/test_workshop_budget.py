@@ -310,3 +310,14 @@ def test_readme_agenda_adds_up_to_one_hour():
 
 def test_readme_links_the_instructors_guide():
     assert "(notebooks/INSTRUCTOR.md)" in readme() and (NOTEBOOKS / "INSTRUCTOR.md").is_file()
+
+
+def test_07_writes_its_index_sql_in_the_cells():
+    """07 shows the SQL a learner would copy (issue 17), run through the connection, not hidden in helpers:
+    ``CREATE INDEX ... USING hnsw (embedding vector_cosine_ops) WITH (m = ..., ef_construction = ...)`` and
+    ``SET hnsw.ef_search = ...``."""
+    code = "\n".join(text for _, text in code_sources(NOTEBOOKS / "07_vector_database.ipynb"))
+    create = re.search(r"conn\.execute\(\"\"\"\s*CREATE INDEX \w+ ON \w+\s+USING hnsw \(embedding vector_cosine_ops\)"
+                       r" WITH \(m = \d+, ef_construction = \d+\)", code)
+    assert create, "07 should run CREATE INDEX ... USING hnsw ... WITH (m = ..., ef_construction = ...) in a cell"
+    assert re.search(r'conn\.execute\("SET hnsw\.ef_search = \d+"\)', code), "07 should run SET hnsw.ef_search"
