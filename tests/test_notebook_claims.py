@@ -62,23 +62,25 @@ GENERATE = {
     "dims": "int(vectors.shape[1])",
     "lengths": "np.linalg.norm(vectors, axis=1).tolist()",
     "texts": "texts",
-    "first_word": "{t: top['key'].iloc[0] for t, top in nearest.items()}",
-    "best": "{t: float(top['score'].iloc[0]) for t, top in nearest.items()}",
-    "model": "settings.model",
+    "first_word": "nearest[nearest['rank'] == '1st'].set_index('text')['key'].to_dict()",
+    "best": "nearest[nearest['rank'] == '1st'].set_index('text')['score'].astype(float).to_dict()",
+    "model": "model",
+    "words": "len(words)",
 }
 
 
 def test_01_every_text_gets_a_unit_vector_of_the_same_length():
-    """"Three texts in, three vectors out, all of the same length and all of length 1"; the table says
-    the default model gives 512 dims."""
+    """"Three texts in, three vectors of one size, each of length 1; even the gibberish got one." The models
+    table says the default model gives 512 dims; the figure's "3 nearest of 1,000 English nouns"."""
     c = claims("01_generate.ipynb", GENERATE)
-    assert c["model"] == "use-multilingual-v3" and c["dims"] == 512
+    assert c["model"] == "use-multilingual-v3" and c["dims"] == 512 and c["words"] == 1000
+    assert len(c["lengths"]) == len(c["texts"]) == 3
     assert all(abs(length - 1) < 1e-3 for length in c["lengths"]), c["lengths"]
 
 
 def test_01_perro_lands_on_dog_and_gibberish_matches_weakest():
-    """"'perro' lands on 'dog' ... The gibberish lands somewhere as well, only with a weaker best match than
-    the real texts.\""""
+    """"With the default model 'perro' lands on 'dog' (it knows 16 languages), and the gibberish lands too,
+    with a weaker best match than the real texts.\""""
     c = claims("01_generate.ipynb", GENERATE)
     assert c["first_word"]["perro"] == "dog"
     gibberish = c["texts"][-1]
@@ -93,8 +95,7 @@ SIMILARITY = {
                " for n, e in models.items()}",
     "top2": "{n: [k.split(' (')[0] for k in neighbours(e, 'dog', k=2)] for n, e in models.items()}",
     "ranks": "{n: {w: rank(e, 'dog', w) for w in ('cat', 'god')} for n, e in models.items()}",
-    "p95": "{n: float(np.percentile(v, 95)) for n, v in pairs.items()}",
-    "dims": "{n: dimension_report(e) for n, e in models.items()}",
+    "percentiles": "{n: [float(p) for p in np.percentile(v, [5, 50, 95])] for n, v in pairs.items()}",
     "cross": "similarity.tolist()",
 }
 
@@ -107,7 +108,7 @@ def test_02_both_models_are_unit_length():
 
 
 def test_02_animal_and_cat_first_and_god_far_below_cat():
-    """"Both models put 'animal' and 'cat' first ... Both our models rank 'god' far below 'cat'.\""""
+    """"Both put 'animal' and 'cat' first, then part ways. ... both our models put 'god' far down (last row).\""""
     c = claims("02_similarity.ipynb", SIMILARITY)
     for name, top in c["top2"].items():
         assert set(top) == {"animal", "cat"}, (name, top)
@@ -115,25 +116,19 @@ def test_02_animal_and_cat_first_and_god_far_below_cat():
         assert ranks["cat"] <= 2 and ranks["god"] >= 10 * ranks["cat"], (name, ranks)
 
 
-def test_02_ninety_five_percent_of_pairs_score_below_half():
-    """"In both models 95% of word pairs score below 0.5, so 0.5 already means 'close'.\""""
+def test_02_unrelated_words_score_about_point_three_not_zero():
+    """"Unrelated words do not score 0: in both models the median pair scores about 0.3, and 95% of pairs
+    score below 0.5, so 0.5 already means 'close'." (the issue-17 fix of "0 for unrelated")"""
     c = claims("02_similarity.ipynb", SIMILARITY)
-    assert all(p95 < 0.5 for p95 in c["p95"].values()), c["p95"]
-
-
-def test_02_minilm_has_three_zero_dimensions_and_each_model_a_dominant_one():
-    """"all-MiniLM-L6-v2 has three dimensions that are exactly 0 in every vector ... really uses 381 ...
-    Each model also has one dimension that is the largest value in most vectors, always with the same sign.\""""
-    c = claims("02_similarity.ipynb", SIMILARITY)
-    minilm = c["dims"]["all-MiniLM-L6-v2"]
-    assert len(minilm["always exactly 0"]) == 3 and minilm["dimensions"] - 3 == 381
-    for name, report in c["dims"].items():
-        assert report["share of vectors"] > 0.5 and report["same sign in every vector"] is True, (name, report)
+    for name, (p5, median, p95) in c["percentiles"].items():
+        assert p5 > 0.1, (name, p5)  # even the least similar 5% of pairs are well above 0
+        assert round(median, 1) == 0.3, (name, median)
+        assert p95 < 0.5, (name, p95)
 
 
 def test_02_each_text_is_closest_to_its_translation():
-    """"Each English text scores highest with its own translation, and 'hola mundo' is far closer to
-    'hello world' than 'goodbye moon' is.\""""
+    """"With the default model each English text scores highest with its own translation, and 'hola mundo' is
+    far closer to 'hello world' than 'goodbye moon' is.\""""
     c = claims("02_similarity.ipynb", SIMILARITY)
     rows = c["cross"]
     for i, row in enumerate(rows):
@@ -146,20 +141,20 @@ def test_02_each_text_is_closest_to_its_translation():
 VISUALIZE = {
     "all": "float(vl.explained_variance(words.vectors, 3))",
     "chosen": "float(vl.explained_variance(chosen.vectors, 3))",
-    "random": "float(np.mean(random_48))",
+    "n_chosen": "len(chosen)",
     "kept": "float(vl.recall_at_k(picture_ids[:, 1:], full_ids[:, 1:]))",
 }
 
 
 def test_03_what_the_picture_loses():
-    """"A 3-D picture of all the words keeps about a tenth of their variance. ... 48 random words already
-    keep much more than the full list, so most of the chosen set's advantage comes from its size ... part of
-    each word's nearest neighbours are different in the picture.\""""
+    """"With the default model, a 3-D picture of all the words keeps about a tenth of their variance. Our 48
+    words keep more (few words, in tidy groups), yet about 4 in 10 of each word's nearest neighbours are
+    different in the picture.\""""
     c = claims("03_visualize.ipynb", VISUALIZE)
+    assert c["n_chosen"] == 48, c
     assert 0.06 <= c["all"] <= 0.14, c
-    assert c["random"] > 1.4 * c["all"], c
-    assert c["random"] - c["all"] > c["chosen"] - c["random"], c
-    assert c["kept"] < 1, c
+    assert c["chosen"] > c["all"], c
+    assert round(10 * (1 - c["kept"])) == 4, c
 
 
 # -- 04 search --------------------------------------------------------------------------------------------
@@ -449,6 +444,10 @@ DATABASE = {
     "rows": "row_sizes.set_index('embedding_type').to_dict('index')",
     "ivfflat_bytes": "index_bytes('ivfflat', 'vector_cosine_ops')",
     "hnsw_bytes": "index_bytes('hnsw', 'vector_cosine_ops')",
+    "value_bytes": "list(value_bytes)",
+    "dims": "plots.dimensions",
+    "helper_bytes": "sizes.set_index('relation')['bytes'].astype(int).to_dict()",
+    "n_rows": "len(plots)",
 }
 
 
@@ -459,6 +458,38 @@ def test_vector_database_deep_dive_toast():
     table = next(r for r in c["with_toast"] if r["relation"] == c["table"])
     assert table["table_bytes"] - table["main_file_bytes"] >= 0.9 * c["float32_bytes"], table
     assert table["main_file_bytes"] < c["float32_bytes"], table
+
+
+def test_vector_database_deep_dive_says_what_each_table_size_counts():
+    """Section 7: "a table's [size] is pg_relation_size of its main data file plus that of its TOAST table ...
+    pg_table_size counts a little more still: the TOAST table's own index and the free-space and visibility
+    maps." (issue 17: the prose said every size came from pg_relation_size while the helper added TOAST.)"""
+    c = claims("deep-dives/vector_database.ipynb", DATABASE)
+    for row in c["with_toast"]:
+        helper = c["helper_bytes"][row["relation"]]
+        assert helper == row["relation_sizes_bytes"] == row["main_file_bytes"] + row["toast_bytes"], row
+        assert row["table_bytes"] > helper, row
+    table = next(r for r in c["with_toast"] if r["relation"] == c["table"])
+    assert table["toast_bytes"] > table["main_file_bytes"], table  # "would hide most of the data"
+
+
+def test_vector_database_deep_dive_value_sizes():
+    """Section 5: "a vector(d) is an 8-byte header plus 4 bytes per dimension, a halfvec(d) the same header plus 2
+    bytes per dimension, as the first line below shows on values built in a query. Read back from the table, the
+    vector shows 4 bytes less: it is stored out of line, in TOAST" (issue 17: 2,056 claimed, 2,052 shown)."""
+    c = claims("deep-dives/vector_database.ipynb", DATABASE)
+    d = c["dims"]
+    assert c["value_bytes"] == [8 + 4 * d, 8 + 2 * d], c["value_bytes"]
+    assert c["rows"]["vector"]["embedding_bytes"] == 8 + 4 * d - 4, c["rows"]
+    assert c["rows"]["halfvec"]["embedding_bytes"] == 8 + 2 * d, c["rows"]
+    table = next(r for r in c["with_toast"] if r["relation"] == c["table"])
+    half = next(r for r in c["with_toast"] if r["relation"] == c["half_table"])
+    # "The halfvec rows are [stored whole]; the vector rows are not: their vectors go to TOAST, leaving a short
+    # row in the main file": no TOAST data for halfvec, and the vector table's main file holds far more rows
+    # per page than rows_per_page says whole rows would.
+    assert half["toast_bytes"] == 0 and table["toast_bytes"] > 0.9 * c["float32_bytes"], (table, half)
+    pages = table["main_file_bytes"] / 8192
+    assert c["n_rows"] / pages > 3 * c["rows"]["vector"]["rows_per_page"], (table, c["rows"])
 
 
 def test_vector_database_deep_dive_ivfflat_is_not_smaller_than_hnsw():
@@ -567,34 +598,30 @@ def test_07_solutions_answers():
 
 def test_02_solutions_answers():
     """1: "both read 'bank' as money (cash, loan, finance...), with no river in sight". 2: "most of the 10 words
-    are the same, in a different order". 3: "close to 0.5 in both models here". 4: "each English text still
-    scores highest with its own translation". 5: "Finding Dory comes first, well ahead of the rest.\""""
+    are the same, in a different order". 3: "close to 0.5 in both models here".\""""
     c = claims("solutions/02_similarity.ipynb", {
         "word": "word", "senses": "senses.to_dict('list')", "cosine": "by_cosine", "manhattan": "by_manhattan",
-        "top1": "top1.to_dict()", "cross": "cross.to_numpy().tolist()", "nemo": "nemo.to_dict('list')"})
+        "top1": "top1.to_dict()"})
     assert c["word"] == "bank"
     for model, cells in c["senses"].items():
         found = {_best(cell)[0] for cell in cells}
         assert {"cash", "loan", "finance"} <= found and not found & {"river", "water", "shore"}, (model, found)
     assert len(set(c["cosine"]) & set(c["manhattan"])) >= 6 and c["cosine"] != c["manhattan"], c
     assert all(0.4 <= value <= 0.6 for value in c["top1"].values()), c["top1"]
-    for i, row in enumerate(c["cross"]):
-        assert max(range(len(row)), key=row.__getitem__) == i, c["cross"]
-    titles, scores = c["nemo"]["title"], c["nemo"]["score"]
-    assert titles[0] == "Finding Dory" and scores[0] - scores[1] > 0.1, c["nemo"]
 
 
 def test_03_solutions_answers():
-    """1: "the list has more sports words than colour words, so sports are added; in the picture most of them
-    sit next to another sports word". 2: "both models keep about the same share ... (within 0.03)". 3: "fewer
+    """1: "all 8 sports words are in the list, and in the picture most of them sit next to another sports word".
+    2: "both models keep about the same share ... (within 0.03)" (and the MiniLM picture is drawn). 3: "fewer
     than a tenth of them". 4: "t-SNE keeps more of each word's 5 nearest neighbours than PCA\""""
     c = claims("solutions/03_visualize.ipynb", {
-        "sports_added": "extra == sports and len(sports) > len(colours)",
-        "next_to_own": "(lambda g: float(np.mean([g[np.argsort(np.linalg.norm(points - points[i], axis=1))[1]] == 'new'"
-                       " for i in range(len(g)) if g[i] == 'new'])))"
-                       "(np.array([grp for grp, m in groups.items() for _ in m]))",
+        "sports": "len(sports)", "in_list": "sum(word in words for word in sports)",
+        "groups": "sorted(set(with_sports.index))", "next_to_own": "float(sports_next_to_sports)",
+        "minilm_points": "list(points_minilm.shape)",
         "both": "both.to_dict()", "half": "half", "dims": "words.dimensions", "kept2d": "kept2d.to_dict()"})
-    assert c["sports_added"] is True and c["next_to_own"] > 0.5, c
+    assert c["sports"] == 8 and c["in_list"] == 8 and len(c["groups"]) == 7, c
+    assert c["next_to_own"] > 0.5, c
+    assert c["minilm_points"] == [48, 3], c
     assert max(c["both"].values()) - min(c["both"].values()) < 0.03, c["both"]
     assert c["half"] < c["dims"] / 10, c
     assert c["kept2d"]["t-SNE 2-D"] > c["kept2d"]["PCA 2-D"], c["kept2d"]
