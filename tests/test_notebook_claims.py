@@ -389,6 +389,7 @@ PCA = {
     "faithful": "faithful.to_dict()",
     "paired": "paired.to_dict('records')",
     "bits": "{f'{row[\"d\"]}|{row[\"reduction\"]}': row for row in bit_rows}",
+    "quality": "{f'{m}|{v}': t.set_index('category').to_dict('index') for (m, v), t in quality.items()}",
 }
 
 
@@ -426,13 +427,32 @@ def test_pca_paired_loss_and_rotation():
             assert rotated[column] > plain[column], (d, column)
 
 
+def _interval(table: dict, category: str) -> tuple[float, float]:
+    return table[category]["hit@5 low"], table[category]["hit@5 high"]
+
+
+def test_pca_deep_dive_per_category_only_the_differences_the_intervals_support():
+    """"For USE, truncation's hit@5 intervals on the whole set ('all') and on the paraphrase queries don't overlap
+    those of the full vectors ... For MiniLM they overlap ... PCA's hit@5 intervals overlap the full vectors'
+    everywhere" (the table notebook 06 had, moved here)."""
+    q = claims("deep-dives/pca_vs_truncation.ipynb", PCA)["quality"]
+    use, mini = "use-multilingual-v3", "all-MiniLM-L6-v2"
+    for category in ("all", "paraphrase"):
+        assert not overlaps(*_interval(q[f"{use}|full"], category), *_interval(q[f"{use}|truncate 128"], category))
+        assert overlaps(*_interval(q[f"{mini}|full"], category), *_interval(q[f"{mini}|truncate 128"], category))
+    for model in (use, mini):
+        for category in q[f"{model}|full"]:
+            assert overlaps(*_interval(q[f"{model}|full"], category), *_interval(q[f"{model}|PCA 128"], category)), (
+                model, category)
+
+
 EVAL = {"paired": "paired.to_dict('records')"}
 
 
 def test_search_quality_deep_dive_supported_differences():
-    """"USE beats MiniLM on the foreign-language queries in both scores, and on hit@5 over the whole set (not
-    on reciprocal rank); on the English paraphrase queries neither score separates the two models. Embedding
-    the summary with the title beats the title alone for both models, over the whole set and in the
+    """"USE beats MiniLM on the foreign-language queries in both scores, and over the whole set in both,
+    reciprocal rank only barely (its interval's low end is close to 0); on the English paraphrase queries neither
+    score separates the two models. Embedding the summary with the title beats the title alone for both models, over the whole set and in the
     paraphrase, foreign and vague categories.\""""
     rows = claims("deep-dives/search_quality.ipynb", EVAL)["paired"]
 
@@ -441,7 +461,7 @@ def test_search_quality_deep_dive_supported_differences():
 
     models = "USE - MiniLM (title: summary)"
     assert row(models, "foreign", "hit@5")["low"] > 0 and row(models, "foreign", "RR")["low"] > 0
-    assert row(models, "all", "hit@5")["low"] > 0 and not row(models, "all", "RR")["supported"]
+    assert row(models, "all", "hit@5")["low"] > 0 and 0 < row(models, "all", "RR")["low"] < 0.05
     assert not row(models, "paraphrase", "hit@5")["supported"] and not row(models, "paraphrase", "RR")["supported"]
     for comparison in ("summary - title only (USE)", "summary - title only (MiniLM)"):
         for category in ("all", "paraphrase", "foreign", "vague"):
