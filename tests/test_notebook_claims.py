@@ -452,8 +452,8 @@ EVAL = {"paired": "paired.to_dict('records')"}
 def test_search_quality_deep_dive_supported_differences():
     """"USE beats MiniLM on the foreign-language queries in both scores, and over the whole set in both,
     reciprocal rank only barely (its interval's low end is close to 0); on the English paraphrase queries neither
-    score separates the two models. Embedding the summary with the title beats the title alone for both models, over the whole set and in the
-    paraphrase, foreign and vague categories.\""""
+    score separates the two models. Embedding the summary with the title beats the title alone for both models,
+    over the whole set and in the paraphrase, foreign and vague categories.\""""
     rows = claims("deep-dives/search_quality.ipynb", EVAL)["paired"]
 
     def row(comparison, category, score):
