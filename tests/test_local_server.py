@@ -20,6 +20,7 @@ from vectorlab import sdk_settings as client_module
 from vectorlab.client import LOCAL_API_KEY, openai_settings
 from vectorlab.errors import ConfigurationError
 from vectorlab.local_server import MAX_INPUTS, serve_embeddings
+from vectorlab.reduce import truncate
 from vectorlab.use_model import USE_MODEL_NAME, embed_use
 
 TEXTS = ["big dog", "perro", "xqzvbnm"]
@@ -96,10 +97,35 @@ def test_concurrent_requests_get_their_own_answers(server, sdk):
 # -- errors, in OpenAI's shape ----------------------------------------------------------------------
 
 
-def test_dimensions_is_refused_clearly(server, sdk):
-    with pytest.raises(openai.BadRequestError, match="can't be shortened, so dimensions=256 is not allowed") as info:
-        sdk.embeddings.create(model=server.model, input=TEXTS, dimensions=256)
-    assert info.value.body["param"] == "dimensions" and info.value.body["type"] == "invalid_request_error"
+@pytest.mark.parametrize("dims", [1, 64, 256, 511])
+def test_dimensions_is_the_first_d_numbers_renormalized(server, sdk, dims):
+    """As OpenAI's API answers for its MRL models: cut to the first d numbers, then length 1 again."""
+    response = sdk.embeddings.create(model=server.model, input=TEXTS, dimensions=dims)  # base64, the default
+    short = np.array([item.embedding for item in response.data], dtype=np.float32)
+    full = embed_use(TEXTS)
+    expected = full[:, :dims] / np.linalg.norm(full[:, :dims].astype(np.float64), axis=1, keepdims=True)
+    assert short.shape == (len(TEXTS), dims)
+    np.testing.assert_allclose(short, expected, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(np.linalg.norm(short, axis=1), 1.0, atol=1e-6)
+    np.testing.assert_allclose(short, truncate(full, dims), rtol=0, atol=1e-6)  # the library's own helper agrees
+    if dims > 1:  # and it is a real cut, not the full vector: the renormalization changed the values
+        assert not np.allclose(short, full[:, :dims])
+
+
+@pytest.mark.parametrize(("dims", "words", "code"), [
+    (0, "'dimensions' = 0: it must be from 1 to 512", "invalid_value"),
+    (513, "'dimensions' = 513: it must be from 1 to 512", "invalid_value"),
+    (-5, "'dimensions' = -5", "invalid_value"),
+    (256.5, "expected an integer, got 256.5", "invalid_type"),
+    ("256", "expected an integer, got '256'", "invalid_type"),
+    (True, "expected an integer, got True", "invalid_type"),
+])
+def test_dimensions_outside_1_to_512_is_a_400(server, sdk, dims, words, code):
+    with pytest.raises(openai.BadRequestError, match=words) as info:
+        sdk.embeddings.create(model=server.model, input=TEXTS, dimensions=dims)
+    assert info.value.status_code == 400
+    assert info.value.body["param"] == "dimensions" and info.value.body["code"] == code
+    assert info.value.body["type"] == "invalid_request_error"
 
 
 def test_unknown_model_is_a_404_naming_the_served_one(server, sdk):

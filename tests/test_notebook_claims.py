@@ -160,154 +160,162 @@ def test_03_what_the_picture_loses():
 # -- 04 search --------------------------------------------------------------------------------------------
 
 SEARCH = {
-    "talk": "{name: {text: search(q, data) for text, data in {'title': titles, 'plot': plots}.items()}"
-            " for name, q in talk.items()}",
-    "dog_films": "sorted(set(queries.loc[queries['query'] == talk['dogs'], 'expected'].iloc[0]))",
-    "quality": "{m: q.set_index('category').to_dict('index') for m, q in quality.items()}",
+    "model": "client.model",
+    "talk": "{q: {'title': list(ranked(q, titles).index[:3]), 'plot': list(ranked(q, plots).index[:3])} for q in talk}",
+    "dog_films": "sorted(set(queries.loc[queries['query'] == talk[2], 'expected'].iloc[0]))",
+    "ranks": "ranks.to_dict('records')",
+    "figure_marks": "sorted(set(kind))",
+    "hnsw_top5": "[title_of[plots.keys[i]] for i in labels[0]]",
+    "exact_top5": "list(ranked(talk[0], plots).index[:5])",
     "recall": "float(vl.recall_at_k(approx, exact))",
 }
 
 
-def test_04_the_talks_demos_give_the_talks_results():
-    """"the Spanish query finds The Lion King from its title alone, The Aristocats is in the top 3 for cats
-    (first in the talk, and first here once the summary is embedded), and the rambling query has Dinosaur in
-    its top 3. ... for dogs they find Goofy films, and only the summaries find dog films.\""""
+def test_04_the_talks_demos_name_the_model_that_differs():
+    """"As in the talk, the Spanish query finds The Lion King from its title, and The Aristocats leads for cats
+    with summaries. For dogs, with the default model, titles bring Goofy films, no dog film in the top 3; the
+    talk's OpenAI model found Snow Dogs and 102 Dalmatians from the same titles. The difference is the model.
+    With summaries, this one finds dog films.\""""
     c = claims("04_search.ipynb", SEARCH)
-    talk, dog_films = c["talk"], set(c["dog_films"])
-    assert talk["Spanish lions"]["title"][0] == "The Lion King"
-    assert "The Aristocats" in talk["cats"]["title"] and talk["cats"]["plot"][0] == "The Aristocats"
-    assert "Dinosaur" in talk["dinosaur (rambling)"]["title"] and "Dinosaur" in talk["dinosaur (rambling)"]["plot"]
-    assert all("Goofy" in title for title in talk["dogs"]["title"][:2]), talk["dogs"]
-    assert not dog_films & set(talk["dogs"]["title"]) and set(talk["dogs"]["plot"]) <= dog_films, talk["dogs"]
+    cats, lions, dogs = (c["talk"][q] for q in ("a toddler-friendly movie about cats", "una película sobre leones",
+                                                "a toddler-friendly movie about dogs"))
+    dog_films = set(c["dog_films"])
+    assert c["model"] == "use-multilingual-v3"
+    assert lions["title"][0] == "The Lion King" and cats["plot"][0] == "The Aristocats", (lions, cats)
+    assert sum("Goofy" in title for title in dogs["title"]) >= 2 and not dog_films & set(dogs["title"]), dogs
+    assert {"Snow Dogs", "102 Dalmatians"} <= dog_films  # the talk's finds are dog films of our labels
+    assert set(dogs["plot"]) <= dog_films, dogs
 
 
-def test_04_only_the_foreign_difference_is_claimed():
-    """"On the foreign-language queries the two intervals don't overlap: USE multilingual v3 is clearly better
-    there ... In the other categories and overall they overlap.\""""
-    quality = claims("04_search.ipynb", SEARCH)["quality"]
-    use, minilm = quality["use-multilingual-v3"], quality["all-MiniLM-L6-v2"]
-    for score in ("hit@5", "MRR"):
-        assert use["foreign"][f"{score} low"] > minilm["foreign"][f"{score} high"], (score, use["foreign"])
-        for category in set(use) - {"foreign"}:
-            a, b = use[category], minilm[category]
-            assert overlaps(a[f"{score} low"], a[f"{score} high"], b[f"{score} low"], b[f"{score} high"]), (
-                score, category, a, b)
+def test_04_the_rambling_requests_rank_first_with_summaries_lower_with_titles():
+    """"With the default model, summaries put every intended film first; titles alone, holding none of the
+    remembered details, rank them lower." The figure marks the top 5 and the intended film."""
+    c = claims("04_search.ipynb", SEARCH)
+    assert len(c["ranks"]) >= 2
+    for row in c["ranks"]:
+        assert row["rank, title: summary"] == 1 and row["rank, title only"] > 1, row
+    assert c["figure_marks"] == ["the intended film", "the rest", "top 5"], c["figure_marks"]
 
 
 def test_04_hnsw_returns_what_exhaustive_search_returns():
-    """"On a few hundred vectors HNSW returns what exhaustive search returns.\""""
-    assert claims("04_search.ipynb", SEARCH)["recall"] >= 0.99
-
+    """"Here HNSW returns what exhaustive search returns, as in the talk.\""""
+    c = claims("04_search.ipynb", SEARCH)
+    assert c["recall"] >= 0.99 and c["hnsw_top5"] == c["exact_top5"], c
 
 
 SEARCH_SOLUTIONS = {
     "french": "french.to_dict('list')",
     "hits": "hits.to_dict('index')",
     "poor": "poor.to_dict('records')",
+    "timed": "{'M': index.M, 'ef_construction': index.ef_construction, 'ef': index.ef, 'same': same}",
 }
 
 
 def test_04_solutions_answers():
     """1: "the summaries put Finding Nemo first; the titles alone find it too, but below two Little Mermaid
-    films." 2: "only the vague and paraphrase queries gain; the keyword and foreign queries gain nothing."
-    3: "recall@10 falls well below 1: the search misses about a quarter of the true neighbours or more.\""""
+    films." 2: "only the vague and paraphrase queries gain; the keyword, foreign and rambling queries gain
+    nothing". 3: "recall@10 falls well below 1: the search misses about a quarter of the true neighbours or more."
+    4: timed "on the notebook's index (M=16, ef_construction=200, ef=50), not the poor one ... both return the
+    same top 10.\""""
     c = claims("solutions/04_search.ipynb", SEARCH_SOLUTIONS)
     summary, title = c["french"]["title: summary"], c["french"]["title only"]
     assert summary[0] == "Finding Nemo" and "Finding Nemo" in title, c["french"]
     assert sum("Little Mermaid" in t for t in title[: title.index("Finding Nemo")]) == 2, title
     gains = {category: row["hit@10"] - row["hit@5"] for category, row in c["hits"].items() if category != "all"}
     assert {category for category, gain in gains.items() if gain > 0} == {"vague", "paraphrase"}, gains
+    assert {"keyword", "foreign", "rambling"} <= set(gains), gains
     poor = next(row for row in c["poor"] if row["M"] == 4)
     assert poor["recall@10"] <= 0.8, poor
+    assert c["timed"] == {"M": 16, "ef_construction": 200, "ef": 50, "same": True}, c["timed"]
 
 # -- 05 quantize ------------------------------------------------------------------------------------------
 
 QUANTIZE = {
     "same_codes": "bool(np.array_equal(int8, vl.quantize_int8(vectors, vl.int8_ranges(vectors, per_dimension=False))))",
-    "bytes": "sizes['bytes per vector'].to_dict()",
-    "top10": "top10",
-    "recall": "recall.to_dict()",
-    "rescored": "[vl.recall_at_k(vl.drop_self(search_rescored(f), k=10), exact) for f in (1, 2, 4, 8)]",
+    "same_bits": "bool(np.array_equal(packed, vl.quantize_binary(vectors, threshold=float(vectors.mean()))))",
+    "bytes": "ladder['bytes per vector'].to_dict()",
+    "recall": "ladder['recall@10'].to_dict()",
+    "kept": "kept",
+    "top": "{'float32': list(keys[exact[moana]]), 'int8': list(keys[found['int8'][moana]])}",
     "n": "len(keys)",
 }
 
 
+def test_05_the_formulas_are_the_librarys_quantizers():
+    """The numpy formulas of the notebook give the codes of vectorlab's tested quantizers (an independent check)."""
+    c = claims("05_quantize.ipynb", QUANTIZE)
+    assert c["same_codes"] is True and c["same_bits"] is True
+
+
 def test_05_sizes_are_a_quarter_and_a_thirty_second():
-    """"int8 is a quarter of float32; bits are a thirty-second, which saves about 97%.\""""
-    c = claims("05_quantize.ipynb", QUANTIZE)
-    assert c["same_codes"] is True
-    float32, int8, bits = (c["bytes"][name] for name in ("float32", "int8", "binary (packed)"))
+    """"int8 takes a quarter of the bytes, bits a thirty-second: about 97% saved.\""""
+    b = claims("05_quantize.ipynb", QUANTIZE)["bytes"]
+    float32, int8, bits = b["float32"], b["int8"], b["binary"]
     assert int8 * 4 == float32 and bits * 32 == float32 and round(100 * (1 - bits / float32)) == 97
+    assert {size for name, size in b.items() if name.startswith("binary")} == {bits}  # rescoring: bits in memory
 
 
-def test_05_moanas_neighbours_survive_int8_and_mostly_bits():
-    """"int8 keeps nearly all of Moana's neighbours, order shuffled a little, as in the talk; bits keep most
-    of them. The talk's own neighbours (Mulan, The Little Mermaid, Lilo & Stitch) ... ours differ.\""""
-    top10 = claims("05_quantize.ipynb", QUANTIZE)["top10"]
-    floats = top10["float32"]
-    assert len(set(top10["int8"]) & set(floats)) >= 9 and top10["int8"] != floats, top10
-    assert len(set(top10["binary"]) & set(floats)) >= 6, top10
-    assert not {"Mulan", "The Little Mermaid", "Lilo & Stitch"} <= set(floats), floats
-
-
-def test_05_rescoring_reorders_then_recovers():
-    """"Rescoring 1 x 10 candidates only reorders them; more candidates bring the missing titles back, and
-    the recall climbs towards 1.\""""
+def test_05_moanas_neighbours():
+    """"With the default model, int8 keeps all 10, a few shifted in order, and bits keep 8 of 10. The talk's
+    neighbours (Mulan, The Little Mermaid, Lilo & Stitch) came from an OpenAI model; of those, this model's top 10
+    has only Mulan.\""""
     c = claims("05_quantize.ipynb", QUANTIZE)
-    curve = c["rescored"]
-    assert curve[0] == pytest.approx(c["recall"]["binary"], abs=1e-9)
-    assert all(b > a for a, b in zip(curve, curve[1:], strict=False)) and curve[-1] >= 0.95, curve
-    assert c["recall"]["int8"] >= 0.98
+    assert c["kept"] == {"int8": 10, "binary": 8}, c["kept"]
+    assert c["top"]["int8"] != c["top"]["float32"], c["top"]
+    assert {"Mulan", "The Little Mermaid", "Lilo & Stitch"} & set(c["top"]["float32"]) == {"Mulan"}, c["top"]
 
 
-def test_05_eighty_candidates_are_a_sixth():
-    """"On a collection this small 80 candidates are a sixth of it: measure the factor your collection needs.\""""
-    n = claims("05_quantize.ipynb", QUANTIZE)["n"]
-    assert round(n / 80) == 6, n
+def test_05_the_ladder():
+    """"With the default model, bits alone find about two thirds of the true top 10; 20 candidates rescored find
+    more, and 80 (a sixth of these titles) bring recall near 1.\""""
+    c = claims("05_quantize.ipynb", QUANTIZE)
+    r = c["recall"]
+    assert 0.6 <= r["binary"] <= 0.72 and r["binary, rescore 20"] > r["binary"], r
+    assert r["binary, rescore 40"] > r["binary, rescore 20"] and r["binary, rescore 80"] >= 0.97, r
+    assert round(c["n"] / 80) == 6 and r["float32"] == 1.0, c["n"]
 
 
 # -- 06 reduce dimensions ---------------------------------------------------------------------------------
 
 REDUCE = {
-    "reduction": "reduction.to_dict('index')",
-    "dims": "int(dims)",
-    "n": "int(n)",
-    "quality": "{f'{m}|{v}': t.set_index('category').to_dict('index') for (m, v), t in quality.items()}",
-    "mrl_message": "'not MRL-trained' if 'text-embedding-3' not in settings.model else 'MRL'",
-    "recipe": "recipe.to_dict('records')",
-    "thresholds": "{name: bool(np.array_equal(np.unpackbits(packed, axis=1), (x > x.mean()).astype(np.uint8)))"
-                  " for (name, packed), x in zip(codes.items(), (vectors, rotated), strict=True)}",
+    "model": "settings.model",
+    "short_dims": "int(short.shape[1])",
+    "diff": "float(np.abs(short - truncate(vectors[:50], 256)).max())",
+    "library_diff": "float(np.abs(short - vl.truncate(vectors[:50], 256)).max())",
+    "sizes": "sizes",
+    "curves": "curves",
+    "recipe": "{int(k): v for k, v in recipe.items()}",
+    "bytes": "int(packed.shape[1])",
+    "dims": "int(vectors.shape[1])",
+    "n": "len(vectors)",
 }
 
 
-def test_06_truncation_drops_variance_in_proportion_and_pca_keeps_more():
-    """"the first d dimensions hold almost exactly d / 512 of the variance ... The PCA axes hold far more, and
-    keep far more of each film's neighbours at every size.\""""
+def test_06_dimensions_runs_offline_and_equals_truncation():
+    """"Our offline endpoint answers the same way, so the talk's call runs on every provider ... With the default
+    model the answer equals truncate() to float precision. ... The default model, USE, is not MRL-trained.\""""
+    from vectorlab.providers import model_info
+
     c = claims("06_reduce_dimensions.ipynb", REDUCE)
-    assert c["dims"] == 512 and c["mrl_message"] == "not MRL-trained"
-    for d, row in c["reduction"].items():
-        assert abs(row["variance in the first d dims"] - row["d / dims"]) < 0.02, (d, row)
-        assert row["variance on the first d PCA axes"] > row["variance in the first d dims"] + 0.2, (d, row)
-        assert row["recall@10, PCA"] > row["recall@10, truncation"] + 0.1, (d, row)
+    assert c["model"] == "use-multilingual-v3" and c["short_dims"] == 256, c
+    assert c["diff"] < 1e-5 and c["library_diff"] < 1e-5, c
+    assert model_info(c["model"]).shortenable is False
 
 
-def _interval(table: dict, category: str) -> tuple[float, float]:
-    return table[category]["hit@5 low"], table[category]["hit@5 high"]
+def test_06_pca_keeps_more_neighbours_than_truncation_at_every_size():
+    """"With the default model, PCA keeps more of each film's neighbours than truncation at every size.\""""
+    c = claims("06_reduce_dimensions.ipynb", REDUCE)
+    for d, pca, truncated in zip(c["sizes"], c["curves"]["PCA"], c["curves"]["truncate"], strict=True):
+        assert pca > truncated, (d, pca, truncated)
 
 
-def test_06_only_the_differences_the_intervals_support():
-    """"For USE, truncation's hit@5 intervals on the whole set ('all') and on the paraphrase queries don't overlap
-    those of the full vectors ... For MiniLM they overlap ... PCA's hit@5 intervals overlap the full vectors'
-    everywhere.\""""
-    q = claims("06_reduce_dimensions.ipynb", REDUCE)["quality"]
-    use, mini = "use-multilingual-v3", "all-MiniLM-L6-v2"
-    for category in ("all", "paraphrase"):
-        assert not overlaps(*_interval(q[f"{use}|full"], category), *_interval(q[f"{use}|truncate 128"], category))
-        assert overlaps(*_interval(q[f"{mini}|full"], category), *_interval(q[f"{mini}|truncate 128"], category))
-    for model in (use, mini):
-        for category in q[f"{model}|full"]:
-            assert overlaps(*_interval(q[f"{model}|full"], category), *_interval(q[f"{model}|PCA 128"], category)), (
-                model, category)
+def test_06_the_recipe_finds_most_of_the_top_10_from_a_64_times_smaller_code():
+    """"With the default model, this 32-byte code, 64 times smaller than the float32 vector, finds most of the
+    true top 10 once 100 candidates (about a fifth of these films) are rescored.\""""
+    c = claims("06_reduce_dimensions.ipynb", REDUCE)
+    assert c["bytes"] == 32 and c["dims"] * 4 // c["bytes"] == 64, c
+    assert c["recipe"]["100"] > 0.5 and c["recipe"]["100"] > c["recipe"]["10"], c["recipe"]
+    assert round(c["n"] / 100) == 5, c["n"]
 
 
 # -- deep dives -------------------------------------------------------------------------------------------
@@ -376,6 +384,7 @@ PCA = {
     "faithful": "faithful.to_dict()",
     "paired": "paired.to_dict('records')",
     "bits": "{f'{row[\"d\"]}|{row[\"reduction\"]}': row for row in bit_rows}",
+    "quality": "{f'{m}|{v}': t.set_index('category').to_dict('index') for (m, v), t in quality.items()}",
 }
 
 
@@ -413,14 +422,33 @@ def test_pca_paired_loss_and_rotation():
             assert rotated[column] > plain[column], (d, column)
 
 
+def _interval(table: dict, category: str) -> tuple[float, float]:
+    return table[category]["hit@5 low"], table[category]["hit@5 high"]
+
+
+def test_pca_deep_dive_per_category_only_the_differences_the_intervals_support():
+    """"For USE, truncation's hit@5 intervals on the whole set ('all') and on the paraphrase queries don't overlap
+    those of the full vectors ... For MiniLM they overlap ... PCA's hit@5 intervals overlap the full vectors'
+    everywhere" (the table notebook 06 had, moved here)."""
+    q = claims("deep-dives/pca_vs_truncation.ipynb", PCA)["quality"]
+    use, mini = "use-multilingual-v3", "all-MiniLM-L6-v2"
+    for category in ("all", "paraphrase"):
+        assert not overlaps(*_interval(q[f"{use}|full"], category), *_interval(q[f"{use}|truncate 128"], category))
+        assert overlaps(*_interval(q[f"{mini}|full"], category), *_interval(q[f"{mini}|truncate 128"], category))
+    for model in (use, mini):
+        for category in q[f"{model}|full"]:
+            assert overlaps(*_interval(q[f"{model}|full"], category), *_interval(q[f"{model}|PCA 128"], category)), (
+                model, category)
+
+
 EVAL = {"paired": "paired.to_dict('records')"}
 
 
 def test_search_quality_deep_dive_supported_differences():
-    """"USE beats MiniLM on the foreign-language queries in both scores, and on hit@5 over the whole set (not
-    on reciprocal rank); on the English paraphrase queries neither score separates the two models. Embedding
-    the summary with the title beats the title alone for both models, over the whole set and in the
-    paraphrase, foreign and vague categories.\""""
+    """"USE beats MiniLM on the foreign-language queries in both scores, and over the whole set in both,
+    reciprocal rank only barely (its interval's low end is close to 0); on the English paraphrase queries neither
+    score separates the two models. Embedding the summary with the title beats the title alone for both models,
+    over the whole set and in the paraphrase, foreign and vague categories.\""""
     rows = claims("deep-dives/search_quality.ipynb", EVAL)["paired"]
 
     def row(comparison, category, score):
@@ -428,7 +456,7 @@ def test_search_quality_deep_dive_supported_differences():
 
     models = "USE - MiniLM (title: summary)"
     assert row(models, "foreign", "hit@5")["low"] > 0 and row(models, "foreign", "RR")["low"] > 0
-    assert row(models, "all", "hit@5")["low"] > 0 and not row(models, "all", "RR")["supported"]
+    assert row(models, "all", "hit@5")["low"] > 0 and 0 < row(models, "all", "RR")["low"] < 0.05
     assert not row(models, "paraphrase", "hit@5")["supported"] and not row(models, "paraphrase", "RR")["supported"]
     for comparison in ("summary - title only (USE)", "summary - title only (MiniLM)"):
         for category in ("all", "paraphrase", "foreign", "vague"):
@@ -518,19 +546,6 @@ def test_quantization_deep_dive_bits_score_on_another_scale():
     assert bits["50%"] < floats["50%"] - 0.05 and bits["max"] < floats["max"] - 0.05, moana
 
 
-def test_06_the_recipe_finds_most_of_the_top_10_from_a_128_times_smaller_code():
-    """"A 16-byte code, 128 times smaller than the float32 vector, finds most of the true top 10 once 100
-    candidates are rescored ... On a few hundred films, 100 candidates are about a fifth of the collection."
-    The bits use notebook 05's threshold, the global mean."""
-    c = claims("06_reduce_dimensions.ipynb", REDUCE)
-    assert all(c["thresholds"].values()), c["thresholds"]
-    pca = [row for row in c["recipe"] if row["index"].startswith("PCA 128")]
-    assert {row["bytes per vector"] for row in pca} == {16} and c["dims"] * 4 // 16 == 128
-    at_100 = next(row for row in pca if row["candidates"] == 100)
-    assert at_100["recall@10"] > 0.5, at_100
-    assert 200 <= c["n"] < 1000 and round(c["n"] / 100) == 5, c["n"]
-
-
 # -- solutions: each exercise's one-sentence answer --------------------------------------------------------
 
 def _best(cell: str) -> tuple[str, float]:
@@ -569,19 +584,32 @@ def test_05_solutions_answers():
 
 
 def test_06_solutions_answers():
-    """1: "at 16 dimensions PCA keeps only about half of each film's 10 nearest neighbours (truncation far
-    fewer)". 2: "recall@10 drops by more than 0.2". 3 and 4: "without the rotation the bits lose a lot (recall@10
-    falls by more than 0.2 at 40 candidates); int8 takes 8 times the bytes of the bits and keeps almost every
-    neighbour.\""""
+    """1: "PCA keeps about half of each film's 10 nearest neighbours at 16 dimensions and fewer than half from 8
+    down; truncation keeps fewer than half at every one of these sizes." 2: "recall@10 drops by more than 0.2 at
+    both 128 and 64 dimensions". 3: "PCA's bits keep fewer neighbours than truncation's at both sizes, at every
+    candidate count". 4: "int8 takes 8 times the bytes of the bits and ... finds more of the true top 10 than the
+    bits at both sizes; at 128 numbers it still misses some". More: the API's dimensions= "keep exactly the same
+    neighbours as truncate()".\""""
     c = claims("solutions/06_reduce_dimensions.ipynb", {
-        "sixteen": "sixteen.to_dict('index')", "other": "other_data.to_dict()",
-        "recipes": "recipes.set_index('recipe').to_dict('index')"})
-    at_16 = c["sixteen"]["16"] if "16" in c["sixteen"] else c["sixteen"][16]
-    assert 0.4 <= at_16["PCA"] <= 0.6 and at_16["truncation"] < at_16["PCA"] / 2, at_16
-    assert c["other"]["fitted on the films"] - c["other"]["fitted on the words"] > 0.2, c["other"]
-    r, recall = c["recipes"], "recall@10, 40 candidates rescored"
-    assert r["bits, rotation"][recall] - r["bits, no rotation"][recall] > 0.2, r
-    assert r["int8"]["bytes per vector"] == 8 * r["bits, rotation"]["bytes per vector"] and r["int8"][recall] >= 0.98
+        "small": "{int(d): row for d, row in small_sizes.to_dict('index').items()}",
+        "other": "{int(d): row for d, row in other_data.to_dict().items()}",
+        "recipes": "recipes.to_dict('index')", "int8": "{int(d): row for d, row in int8_rows.to_dict('index').items()}",
+        "api": "{int(d): row for d, row in api.to_dict().items()}"})
+    small = {int(d): row for d, row in c["small"].items()}
+    assert 0.4 <= small[16]["PCA"] <= 0.6 and small[8]["PCA"] < 0.5 and small[4]["PCA"] < 0.5, small
+    assert all(row["truncation"] < 0.5 for row in small.values()), small
+    for d, row in c["other"].items():
+        assert row["fitted on the films"] - row["fitted on the words"] > 0.2, (d, row)
+    r = c["recipes"]
+    for column in (name for name in r["truncate 256"] if name.startswith("recall")):
+        assert r["PCA 256"][column] < r["truncate 256"][column] and r["PCA 128"][column] < r["truncate 256"][column], (
+            column, r)
+    for d, row in c["int8"].items():
+        assert row["int8 bytes"] == 8 * row["bits bytes"], (d, row)
+        assert row["int8, 40 candidates rescored"] > row["bits, 40 candidates rescored"], (d, row)
+    assert c["int8"]["128"]["int8, 40 candidates rescored"] < 1, c["int8"]
+    for d, row in c["api"].items():
+        assert row["API's dimensions="] == row["truncate()"], (d, row)
 
 
 def test_07_solutions_answers():

@@ -13,11 +13,19 @@ So the real ``openai`` SDK code of the talk runs with no key and no network::
 
 What it answers, in OpenAI's shapes: ``POST /v1/embeddings`` (``input`` a string or a list of up to
 2,048 strings; ``encoding_format`` ``float`` or ``base64``, the latter being the SDK's default;
-``dimensions`` only if it equals 512, since USE can't be shortened) and ``GET /v1/models`` and
-``GET /v1/models/{id}``. Errors come back as OpenAI's ``{"error": {"message", "type", "param",
-"code"}}`` with the same status codes (400 bad request, 404 unknown model or path, 405, 411, 413), so the
-SDK raises its usual ``BadRequestError``/``NotFoundError``. Input is checked by
-:func:`vectorlab.use_model.embed_use`: empty or emoji-only texts and texts over 8,191 pieces are 400s.
+``dimensions``, see below) and ``GET /v1/models`` and ``GET /v1/models/{id}``. Errors come back as
+OpenAI's ``{"error": {"message", "type", "param", "code"}}`` with the same status codes (400 bad request,
+404 unknown model or path, 405, 411, 413), so the SDK raises its usual ``BadRequestError``/``NotFoundError``.
+Input is checked by :func:`vectorlab.use_model.embed_use`: empty or emoji-only texts and texts over
+8,191 pieces are 400s.
+
+``dimensions=d`` is answered as OpenAI's API answers it for its Matryoshka (MRL) models
+text-embedding-3-small/-large: the model's full vector cut to its first ``d`` numbers and renormalized to
+length 1, so ``sdk.embeddings.create(..., dimensions=256)`` runs offline and equals
+``vectorlab.reduce.truncate(full, 256)``. USE was not trained for this (it is not MRL), so the short
+vector keeps less of the meaning than an MRL model's would: notebook 06 measures how much. ``d`` must be a
+whole number from 1 to 512 (the model's dimensions); anything else is a 400 with ``param: "dimensions"``,
+as the API answers.
 
 It binds loopback addresses only (127.0.0.1, ::1, localhost) and checks no key: anything on this
 machine may use it, nothing else can reach it. It is the standard library's threaded HTTP server,
@@ -162,15 +170,13 @@ class _Handler(BaseHTTPRequestHandler):
         if encoding not in ("float", "base64"):
             raise _ApiError(400, f"encoding_format {encoding!r} is not supported: use 'float' or 'base64'",
                             param="encoding_format")
-        dimensions = body.get("dimensions")
-        if dimensions is not None and dimensions != use_model.USE_MODEL_DIMS:
-            raise _ApiError(400, f"{model} always returns {use_model.USE_MODEL_DIMS} dimensions and can't be "
-                                 f"shortened, so dimensions={dimensions!r} is not allowed: drop dimensions "
-                                 "(text-embedding-3-small and -large support it)", param="dimensions")
+        dimensions = _read_dimensions(body.get("dimensions"), use_model.USE_MODEL_DIMS)
         try:
             vectors = use_model.embed_use(texts, show_progress=False)
         except InputError as error:
             raise _ApiError(400, str(error), param="input") from None
+        if dimensions is not None:
+            vectors = _shorten(vectors, dimensions)
         tokens = sum(use_model.count_tokens(texts))
         data = [{"object": "embedding", "index": index, "embedding": _encode(vector, encoding)}
                 for index, vector in enumerate(vectors)]
@@ -193,6 +199,26 @@ def _read_input(value: Any) -> list[str]:
                    if tokens else f"it is a {type(text).__name__}, not a string")
             raise _ApiError(400, f"'input' item {index} can't be embedded: {why}", param="input")
     return value
+
+
+def _read_dimensions(value: Any, native: int) -> int | None:
+    """``dimensions`` as the API checks it: absent, or a whole number from 1 to the model's dimensions."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _ApiError(400, f"Invalid type for 'dimensions': expected an integer, got {value!r}",
+                        param="dimensions", code="invalid_type")
+    if not 1 <= value <= native:
+        raise _ApiError(400, f"Invalid value for 'dimensions' = {value}: it must be from 1 to {native}, "
+                             f"the dimensions of {use_model.USE_MODEL_NAME}", param="dimensions", code="invalid_value")
+    return value
+
+
+def _shorten(vectors: np.ndarray, dimensions: int) -> np.ndarray:
+    """The first ``dimensions`` numbers of each vector, renormalized to length 1 (what the API returns)."""
+    kept = vectors[:, :dimensions].astype(np.float32)
+    norms = np.linalg.norm(kept, axis=1, keepdims=True)
+    return kept / np.where(norms > 0, norms, np.float32(1))  # an all-zero prefix has no direction: kept as 0
 
 
 def _encode(vector: np.ndarray, encoding: str) -> list[float] | str:

@@ -287,10 +287,14 @@ def check_dimensions(dimensions: Any, choice: ModelChoice) -> int | None:
     if info.shortenable is False and dimensions == info.dims:
         return None  # asking for the only size there is: nothing to send
     if info.shortenable is False:
+        # Refused on purpose, though the offline endpoint (vectorlab.local_server) answers dimensions= for USE
+        # as the API does: the endpoint imitates OpenAI's API so the talk's SDK code runs; this client states
+        # what the model was trained for, and a model not trained for MRL loses meaning when cut.
         raise InputError(
             f"{info.name} always returns {info.dims} dimensions and can't be shortened, so "
-            f"dimensions={dimensions} is not allowed: drop dimensions=, or use text-embedding-3-small or "
-            "text-embedding-3-large, which support it")
+            f"dimensions={dimensions} is not allowed: it was not trained for shortening (MRL). Drop "
+            "dimensions=, use text-embedding-3-small or text-embedding-3-large, which support it, or cut on "
+            f"purpose and measure what it costs: vectorlab.reduce.truncate(vectors, {dimensions})")
     if dimensions < 1 or (info.dims is not None and dimensions > info.dims):
         upper = f" and at most {info.dims} for {info.name}" if info.dims else ""
         raise InputError(f"dimensions must be at least 1{upper}, got {dimensions}")
