@@ -183,8 +183,8 @@ def _option(arguments: list[str], name: str, default: str) -> tuple[str, list[st
 
 def run_notebooks(arguments: list[str]) -> None:
     """Run every notebook into build/ and write the HTML site; with --in-place, refresh the committed outputs."""
-    from vectorlab.notebook_runner import OFFLINE_ENV, execute_notebook, notebook_paths, static_image_env
-    from vectorlab.site import build_site
+    from tools.notebook_runner import OFFLINE_ENV, execute_notebook, notebook_paths, static_image_env
+    from tools.site import build_site
 
     api_host, arguments = _option(arguments, "--api-host", OFFLINE_ENV["API_HOST"])
     in_place = "--in-place" in arguments

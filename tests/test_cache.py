@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from openai_stub_server import StubServer, env_for, stub_vector
 
-from vectorlab.cache import EmbeddingCache, cache_key
-from vectorlab.client import RetryPolicy, create_client
+from vectorlab.embed.cache import EmbeddingCache, cache_key
+from vectorlab.embed.client import RetryPolicy, create_client
 from vectorlab.errors import CacheWarning
 
 MODEL = "all-MiniLM-L6-v2"
@@ -167,7 +167,7 @@ WRITER = textwrap.dedent("""
     import sys, time, zlib
     import numpy as np
     from pathlib import Path
-    from vectorlab.cache import EmbeddingCache
+    from vectorlab.embed.cache import EmbeddingCache
 
     root, texts, passes, go = sys.argv[1], sys.argv[2].split(","), int(sys.argv[3]), sys.argv[4]
     seconds = float(sys.argv[5])

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from vectorlab.notebook_runner import _environment  # the runner's own: set variables, then restore them
+from tools.notebook_runner import _environment  # the runner's own: set variables, then restore them
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 OFFLINE = {"API_HOST": "use", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}

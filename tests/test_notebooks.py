@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from vectorlab.notebook_runner import OFFLINE_ENV, execute_notebook, kernelspec_metadata, notebook_paths
+from tools.notebook_runner import OFFLINE_ENV, execute_notebook, kernelspec_metadata, notebook_paths
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 PATHS = notebook_paths(NOTEBOOKS)

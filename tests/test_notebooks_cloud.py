@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from openai_stub_server import StubServer, env_for
 
-from vectorlab.notebook_runner import OFFLINE_ENV, execute_notebook, notebook_paths
+from tools.notebook_runner import OFFLINE_ENV, execute_notebook, notebook_paths
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 PATHS = notebook_paths(NOTEBOOKS)

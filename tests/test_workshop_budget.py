@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from vectorlab.notebook_runner import estimate_minutes
+from tools.notebook_runner import estimate_minutes
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -53,7 +53,7 @@ def section(path: Path, heading: str) -> str:
 
 
 def test_the_estimate_counts_words_and_code_cells(tmp_path):
-    """The estimate (vectorlab.notebook_runner.estimate_minutes, which the site index shows too), on a
+    """The estimate (tools.notebook_runner.estimate_minutes, which the site index shows too), on a
     notebook made up for the test: 300 words and 2 code cells = 300 / 150 + 2 = 4 minutes."""
     notebook = {"cells": [{"cell_type": "markdown", "source": ["word " * 150]},
                           {"cell_type": "code", "source": "x = 1"},

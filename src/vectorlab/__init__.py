@@ -1,11 +1,11 @@
 """vectorlab: small, tested helpers behind the vector-embeddings workshop notebooks.
 
-Numpy arrays in, numpy arrays out. The modules, one idea each: ``data`` (embeddings files and the
-datasets), ``client`` (embedding providers + cache), ``similarity``, ``search``, ``quantize``, ``reduce``,
-``evaluate``, and ``viz`` (plotly figures).
+Numpy arrays in, numpy arrays out. Three wings: the teaching modules at the top, one idea each (``data``,
+``similarity``, ``search``, ``hnsw``, ``quantize``, ``reduce``, ``evaluate``, ``viz``); ``embed`` (the
+embedding client, its providers, cache and offline models); ``_kernels`` (private fast paths). ``vectordb``
+is the PostgreSQL + pgvector step. ``client`` is ``embed``'s face under its old name, for the notebooks.
 """
 
-from vectorlab.client import EmbeddingClient, create_client, openai_settings
 from vectorlab.data import (
     Embeddings,
     MissingKeyError,
@@ -16,6 +16,7 @@ from vectorlab.data import (
     load_words,
     save_embeddings,
 )
+from vectorlab.embed import EmbeddingClient, create_client, openai_settings
 from vectorlab.evaluate import (
     bootstrap_ci,
     drop_self,
@@ -72,4 +73,5 @@ __all__ = [
 ]
 __version__ = "0.1.0"
 
-from vectorlab import viz  # noqa: E402, F401  (vl.viz.scatter_3d(...) in notebooks)
+# the notebooks' vl.viz.scatter_3d(...), vl.client.openai_settings(), vl.evaluate.search_quality(...)
+from vectorlab import client, embed, evaluate, viz  # noqa: E402, F401

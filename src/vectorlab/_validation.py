@@ -248,7 +248,7 @@ def check_nonzero(norms: np.ndarray, name: str = "vectors", *, single: bool = Fa
     """Raise if any norm is zero, naming the first zero row of ``name`` (or ``name`` itself if ``single``).
 
     ``rows`` gives the row number of each norm when they are not simply 0, 1, 2, ... (a block, candidates).
-    Compute the norms with :func:`vectorlab._linalg.row_norms`: only an all-zero vector has norm 0.
+    Compute the norms with :func:`vectorlab._kernels.linalg.row_norms`: only an all-zero vector has norm 0.
 
     >>> check_nonzero(np.array([1.0, 0.0]), "b", problem="cosine similarity is undefined for a zero vector",
     ...               fix="remove it or use dot_product")  # doctest: +ELLIPSIS

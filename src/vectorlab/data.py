@@ -373,7 +373,7 @@ def load_dataset(name: str, model: str | None = None, client: Any = None) -> Emb
     With a ``client`` whose model has no shipped file (say text-embedding-3-small on GitHub Models), the
     dataset's texts are embedded through it; its cache makes the second run free.
     """
-    from vectorlab.use_model import USE_MODEL_NAME
+    from vectorlab.embed.use_model import USE_MODEL_NAME
 
     if client is not None:
         model = client.model

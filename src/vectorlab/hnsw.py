@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from vectorlab._files import atomic_write, check_writable_path, file_sha256, fsync_file, temporary_path
 from vectorlab._json_files import read_settings
-from vectorlab._linalg import row_norms, unit_rows
+from vectorlab._kernels.linalg import row_norms, unit_rows
 from vectorlab._validation import (
     as_vector_or_matrix,
     check_choice,

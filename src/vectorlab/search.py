@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from vectorlab import _exact
-from vectorlab._linalg import row_norms, unit_rows
+from vectorlab._kernels import exact as _exact
+from vectorlab._kernels.linalg import row_norms, unit_rows
 from vectorlab._validation import as_matrix, as_vector_or_matrix, check_choice, check_k, check_nonzero, check_same_dims
 from vectorlab.errors import InvalidInputError
 from vectorlab.hnsw import HNSWIndex
@@ -42,7 +42,7 @@ def exhaustive_search(query: Any, vectors: Any, k: int = 10,
 
     The idea in three lines: score every vector (``vectors @ query`` for ``"dot"``, the same divided by
     both lengths for ``"cosine"``, ``|vector - query|`` for ``"euclidean"``), then keep the ``k`` best.
-    The fast selection of those ``k`` lives in ``vectorlab._exact``.
+    The fast selection of those ``k`` lives in ``vectorlab._kernels.exact``.
 
     :param query: one query vector ``(dims,)`` or a batch ``(m, dims)``.
     :param vectors: the vectors searched, ``(n, dims)``. Passing float32 avoids a conversion copy.

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial.distance import cdist, pdist
 
-from vectorlab._linalg import row_norms, unit_rows
+from vectorlab._kernels.linalg import row_norms, unit_rows
 from vectorlab._validation import (
     as_matrix,
     as_vector_or_matrix,

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from vectorlab._hamming import rows_per_chunk
-from vectorlab._linalg import row_norms, unit_rows
-from vectorlab._topk import smallest_k
+from vectorlab._kernels.hamming import rows_per_chunk
+from vectorlab._kernels.linalg import row_norms, unit_rows
+from vectorlab._kernels.topk import smallest_k
 from vectorlab._validation import check_nonzero
 
 __all__ = ["int8_top_k", "rescore_top_k", "ZERO_COSINE"]

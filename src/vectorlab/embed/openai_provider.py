@@ -1,9 +1,9 @@
 """The OpenAI-compatible hosts (GitHub Models, Azure OpenAI, OpenAI.com, Ollama) through the ``openai`` SDK.
 
-One class, configured by a :class:`~vectorlab.hosts.HostSettings` record. The SDK does the retries
+One class, configured by a :class:`~vectorlab.embed.hosts.HostSettings` record. The SDK does the retries
 (``max_retries``: 408/409/429/5xx, timeouts and lost connections, with exponential backoff and
 jitter, honouring ``Retry-After``); this module adds only what the SDK lacks: an overall deadline
-per request (:mod:`vectorlab._deadline`), giving up at once on a ``Retry-After`` longer than we wait,
+per request (:mod:`vectorlab.embed._deadline`), giving up at once on a ``Retry-After`` longer than we wait,
 messages that say what to fix, and a strict reading of the answer. No message, log line or chained
 exception holds a key: every text goes through :func:`vectorlab.errors.redact`, and errors are
 raised outside the SDK's ``except`` block, so ``__context__`` holds nothing from the SDK.
@@ -23,18 +23,10 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import numpy as np
 
-from vectorlab._deadline import RETRYABLE, DeadlineExceeded, DeadlineTransport, retry_after_seconds
 from vectorlab._validation import check_int
-from vectorlab.errors import (
-    AuthenticationError,
-    BadResponseError,
-    ConfigurationError,
-    ModelNotFoundError,
-    ProviderError,
-    redact,
-)
-from vectorlab.hosts import OFFLINE_FIX, HostSettings
-from vectorlab.providers import (
+from vectorlab.embed._deadline import RETRYABLE, DeadlineExceeded, DeadlineTransport, retry_after_seconds
+from vectorlab.embed.hosts import OFFLINE_FIX, HostSettings
+from vectorlab.embed.providers import (
     KNOWN_MODELS,
     OPENAI_MAX_INPUT_TOKENS,
     OPENAI_MAX_INPUTS,
@@ -45,10 +37,18 @@ from vectorlab.providers import (
     canonical_model,
     model_info,
 )
+from vectorlab.errors import (
+    AuthenticationError,
+    BadResponseError,
+    ConfigurationError,
+    ModelNotFoundError,
+    ProviderError,
+    redact,
+)
 
 __all__ = ["OpenAIProvider", "RetryPolicy"]
 
-logger = logging.getLogger("vectorlab.client")
+logger = logging.getLogger("vectorlab.embed.client")
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ class _SignInFailed(Exception):
 
 
 class OpenAIProvider(Provider):
-    """An OpenAI-compatible ``/embeddings`` endpoint, described by ``settings`` (see :mod:`vectorlab.hosts`)."""
+    """An OpenAI-compatible ``/embeddings`` endpoint, described by ``settings`` (see :mod:`vectorlab.embed.hosts`)."""
 
     def __init__(self, settings: HostSettings, *, retry: RetryPolicy | None = None,
                  azure_token_provider: Callable[[], str] | None = None,

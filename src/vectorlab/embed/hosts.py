@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from vectorlab.embed.local_model import LOCAL_MODEL_NAME
+from vectorlab.embed.use_model import USE_MODEL_NAME
 from vectorlab.errors import ConfigurationError
-from vectorlab.local_model import LOCAL_MODEL_NAME
-from vectorlab.use_model import USE_MODEL_NAME
 
 __all__ = [
     "Host", "HostSettings", "HOSTS", "API_HOSTS", "API_HOST_ALIASES", "DEFAULT_API_HOST", "ENV_VARIABLES",
@@ -68,7 +68,7 @@ class Host:
     rate_limit_hint: str = ""              # added to a 429's fix
     unreachable_fix: str = ""              # fix for a refused connection or a timeout; {endpoint}
     offline: bool = False                  # runs on this machine (no network)
-    serves_locally: bool = False           # get_openai_settings starts vectorlab.local_server for it
+    serves_locally: bool = False           # get_openai_settings starts vectorlab.embed.local_server for it
     sdk_client: Literal["OpenAI", "AzureOpenAI"] = "OpenAI"  # the openai SDK class that talks to it
     keyless_sign_in: bool = False          # with no key, sign in with Microsoft Entra ID (a bearer token)
     openai_v1_path: str = ""               # added to the endpoint for its plain OpenAI API (Azure: /openai/v1/)

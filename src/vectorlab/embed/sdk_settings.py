@@ -17,9 +17,9 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from vectorlab.embed.hosts import load_environment, pick_host, read_settings
+from vectorlab.embed.use_model import USE_MODEL_NAME
 from vectorlab.errors import ConfigurationError
-from vectorlab.hosts import load_environment, pick_host, read_settings
-from vectorlab.use_model import USE_MODEL_NAME
 
 __all__ = ["OpenAISettings", "openai_settings", "LOCAL_API_KEY", "AZURE_SCOPE", "default_azure_token_provider"]
 
@@ -69,7 +69,7 @@ def _shared_local_server() -> Any:
         if _local_server is None or _local_server.closed:
             import atexit
 
-            from vectorlab.local_server import serve_embeddings
+            from vectorlab.embed.local_server import serve_embeddings
 
             _local_server = serve_embeddings()
             atexit.register(_local_server.close)
@@ -83,7 +83,7 @@ def openai_settings(api_host: str | None = None, *, env: Mapping[str, str] | Non
 
     The provider is picked as :func:`create_client` picks it (``api_host``, else ``API_HOST``, else
     ``use``). Offline (``use``) it starts the OpenAI-compatible endpoint of
-    :mod:`vectorlab.local_server` once per process, on 127.0.0.1, serving USE multilingual v3; for a cloud
+    :mod:`vectorlab.embed.local_server` once per process, on 127.0.0.1, serving USE multilingual v3; for a cloud
     provider it returns the real endpoint and key (Azure: its ``/openai/v1/`` endpoint, where the
     deployment name is the model). ``minilm`` and ``cache`` have no endpoint: a :class:`ConfigurationError`
     says so.

@@ -3,13 +3,13 @@
 So the real ``openai`` SDK code of the talk runs with no key and no network::
 
     from openai import OpenAI
-    from vectorlab.local_server import serve_embeddings
+    from vectorlab.embed.local_server import serve_embeddings
 
     with serve_embeddings() as server:                     # http://127.0.0.1:<free port>/v1
         sdk = OpenAI(base_url=server.base_url, api_key="not-needed")
         response = sdk.embeddings.create(model=server.model, input=["big dog", "perro"])
 
-(``vectorlab.client.openai_settings()`` starts one for the process and hands back these settings.)
+(``vectorlab.embed.client.openai_settings()`` starts one for the process and hands back these settings.)
 
 What it answers, in OpenAI's shapes: ``POST /v1/embeddings`` (``input`` a string or a list of up to
 2,048 strings; ``encoding_format`` ``float`` or ``base64``, the latter being the SDK's default;
@@ -17,7 +17,7 @@ What it answers, in OpenAI's shapes: ``POST /v1/embeddings`` (``input`` a string
 ``GET /v1/models/{id}``. Errors come back as OpenAI's ``{"error": {"message", "type", "param",
 "code"}}`` with the same status codes (400 bad request, 404 unknown model or path, 405, 411, 413), so the
 SDK raises its usual ``BadRequestError``/``NotFoundError``. Input is checked by
-:func:`vectorlab.use_model.embed_use`: empty or emoji-only texts and texts over 8,191 pieces are 400s.
+:func:`vectorlab.embed.use_model.embed_use`: empty or emoji-only texts and texts over 8,191 pieces are 400s.
 
 It binds loopback addresses only (127.0.0.1, ::1, localhost) and checks no key: anything on this
 machine may use it, nothing else can reach it. It is the standard library's threaded HTTP server,
@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from vectorlab import use_model
+from vectorlab.embed import use_model
 from vectorlab.errors import InputError
 
 __all__ = ["EmbeddingServer", "serve_embeddings", "MAX_INPUTS", "MAX_BODY_BYTES"]
