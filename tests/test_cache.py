@@ -276,7 +276,8 @@ def test_a_clone_has_the_cache_folder_and_its_readme_but_no_entries():
     if shutil.which("git") is None or not (root / ".git").exists():
         pytest.skip("not a git checkout")
     entry = "embeddings_cache/use-multilingual-v3/default/3f/3f00.json"
-    ignored = subprocess.run(["git", "check-ignore", "-q", entry, "embeddings_cache/bench/x.npy"], cwd=root)
-    assert ignored.returncode == 0, "cache entries must be git-ignored"
+    for path in (entry, "embeddings_cache/bench/x.npy"):
+        ignored = subprocess.run(["git", "check-ignore", "-q", path], cwd=root)
+        assert ignored.returncode == 0, f"cache entries must be git-ignored: {path}"
     kept = subprocess.run(["git", "check-ignore", "-q", "--no-index", "embeddings_cache/README.md"], cwd=root)
     assert kept.returncode == 1, "embeddings_cache/README.md must not be ignored"
