@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from openai_stub_server import StubServer, env_for, stub_vector
 
+from vectorlab.embed import RetryPolicy, create_client
 from vectorlab.embed.cache import EmbeddingCache, cache_key
-from vectorlab.embed.client import RetryPolicy, create_client
 from vectorlab.errors import CacheWarning
 
 MODEL = "all-MiniLM-L6-v2"

@@ -16,9 +16,10 @@ import openai
 import pytest
 from openai import OpenAI
 
+from vectorlab.embed import openai_settings
 from vectorlab.embed import sdk_settings as client_module
-from vectorlab.embed.client import LOCAL_API_KEY, openai_settings
 from vectorlab.embed.local_server import MAX_INPUTS, serve_embeddings
+from vectorlab.embed.sdk_settings import LOCAL_API_KEY
 from vectorlab.embed.use_model import USE_MODEL_NAME, embed_use
 from vectorlab.errors import ConfigurationError
 

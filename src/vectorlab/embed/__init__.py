@@ -1,6 +1,6 @@
 """The embedding wing: texts in, vectors out, from whichever provider ``API_HOST`` names.
 
-The public face is three names::
+The public face is three names (and :class:`RetryPolicy`, ``create_client(retry=...)``)::
 
     from vectorlab.embed import create_client, openai_settings
     client = create_client()                  # EmbeddingClient: embed(texts), embed_one(text)
@@ -14,6 +14,7 @@ resolve_host`, the one road from argument, environment and ``.env`` to a host's 
 """
 
 from vectorlab.embed.client import EmbeddingClient, create_client
+from vectorlab.embed.openai_provider import RetryPolicy
 from vectorlab.embed.sdk_settings import openai_settings
 
-__all__ = ["EmbeddingClient", "create_client", "openai_settings"]
+__all__ = ["EmbeddingClient", "create_client", "openai_settings", "RetryPolicy"]

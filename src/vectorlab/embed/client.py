@@ -41,18 +41,7 @@ import numpy as np
 
 from vectorlab.embed._texts import check_texts, preview
 from vectorlab.embed.cache import EmbeddingCache
-from vectorlab.embed.hosts import (
-    API_HOST_ALIASES,
-    API_HOSTS,
-    DEFAULT_API_HOST,
-    ENV_VARIABLES,
-    GITHUB_MODELS_ENDPOINT,
-    Host,
-    load_environment,
-    pick_host,
-    project_root,
-    read_settings,
-)
+from vectorlab.embed.hosts import HostSettings, project_root, resolve_host
 from vectorlab.embed.openai_provider import OpenAIProvider, RetryPolicy
 from vectorlab.embed.providers import (
     CacheOnlyProvider,
@@ -64,25 +53,11 @@ from vectorlab.embed.providers import (
     check_vectors,
     token_counter,
 )
-from vectorlab.embed.sdk_settings import LOCAL_API_KEY, OpenAISettings, default_azure_token_provider, openai_settings
+from vectorlab.embed.sdk_settings import default_azure_token_provider
 from vectorlab.embed.use_model import USE_MODEL_NAME
 from vectorlab.errors import CacheMissError, CacheWarning, ConfigurationError, EmbeddingError, InputError, redact
 
-__all__ = [
-    "EmbeddingClient",
-    "create_client",
-    "openai_settings",
-    "OpenAISettings",
-    "LOCAL_API_KEY",
-    "load_environment",
-    "default_cache_dir",
-    "RetryPolicy",
-    "API_HOSTS",
-    "API_HOST_ALIASES",
-    "DEFAULT_API_HOST",
-    "ENV_VARIABLES",
-    "GITHUB_MODELS_ENDPOINT",
-]
+__all__ = ["EmbeddingClient", "create_client", "default_cache_dir"]
 
 logger = logging.getLogger("vectorlab.embed.client")
 
@@ -242,7 +217,7 @@ class EmbeddingClient:
         with tqdm(total=len(todo), disable=not show_progress or not todo, unit="text", file=sys.stderr,
                   desc=f"Embedding with {choice.request_name}") as bar:
             for batch in batches:
-                matrix = check_vectors(self.backend.embed_batch(batch, choice, dims), len(batch), expected,
+                matrix = check_vectors(self._request(batch, choice, dims), len(batch), expected,
                                        provider=self.provider, model=choice.request_name, requested_dims=dims)
                 expected = matrix.shape[1]
                 self._store(choice, key_dims, batch, matrix)
@@ -250,6 +225,15 @@ class EmbeddingClient:
                 bar.update(len(batch))
         for original, text in sent.items():
             found[original] = vectors[text]
+
+    def _request(self, batch: list[str], choice: ModelChoice, dims: int | None) -> np.ndarray:
+        """One request to the provider. This is the client's edge: a failure's text is redacted here, once."""
+        try:
+            return self.backend.embed_batch(batch, choice, dims)
+        except EmbeddingError as error:
+            failure = error
+        failure.args = (redact(str(failure), self.backend.secrets()), *failure.args[1:])
+        raise failure  # outside the except block: nothing is chained
 
     def _batches(self, texts: list[str], choice: ModelChoice) -> list[list[str]]:
         """Split ``texts`` into requests that respect the provider's input-count and token limits."""
@@ -337,12 +321,11 @@ def create_client(api_host: str | None = None, *, model: str | None = None, dime
     if retry is not None and not isinstance(retry, RetryPolicy):
         raise ConfigurationError(f"retry must be a RetryPolicy, got {type(retry).__name__}: "
                                  "e.g. retry=RetryPolicy(max_retries=2, timeout=30)")
-    env = load_environment(env_file) if env is None else dict(env)
-    host, reason = pick_host(api_host, env)
-    backend, default_model = _make_provider(host, env, retry, azure_token_provider)
-    client = EmbeddingClient(backend, model=model or default_model, dimensions=dimensions,
-                             cache=cache_dir if cache_dir is not None else default_cache_dir(env),
-                             reason=reason, show_progress=show_progress,
+    choice = resolve_host(api_host, env=env, env_file=env_file)
+    backend = _make_provider(choice.settings, retry, azure_token_provider)
+    client = EmbeddingClient(backend, model=model or choice.settings.model, dimensions=dimensions,
+                             cache=cache_dir if cache_dir is not None else default_cache_dir(choice.env),
+                             reason=choice.reason, show_progress=show_progress,
                              model_origin="the model passed to create_client()" if model else None)
     logger.info(client.describe())
     if announce:
@@ -354,15 +337,14 @@ _OFFLINE: dict[str, Callable[[], Provider]] = {
     "use": UseProvider, "minilm": MiniLMProvider, "cache": CacheOnlyProvider}
 
 
-def _make_provider(host: Host, env: Mapping[str, str], retry: RetryPolicy | None,
-                   azure_token_provider: Callable[[], str] | None) -> tuple[Provider, str]:
-    """The provider ``host`` describes, configured from ``env``, and its model."""
+def _make_provider(settings: HostSettings, retry: RetryPolicy | None,
+                   azure_token_provider: Callable[[], str] | None) -> Provider:
+    """The provider ``settings`` describe."""
+    host = settings.host
     if host.kind in _OFFLINE:
-        return _OFFLINE[host.kind](), host.default_model
-    settings = read_settings(host, env)
+        return _OFFLINE[host.kind]()
     keyless = host.keyless_sign_in and settings.api_key is None
-    provider = OpenAIProvider(
+    return OpenAIProvider(
         settings, retry=retry,
         azure_token_provider=(azure_token_provider or default_azure_token_provider()) if keyless else None,
         azure_sign_in="DefaultAzureCredential" if azure_token_provider is None else "azure_token_provider")
-    return provider, settings.model
