@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from vectorlab._kernels import exact as _exact
-from vectorlab.search import HNSWIndex, exhaustive_search
+from vectorlab.hnsw import HNSWIndex
+from vectorlab.search import exhaustive_search
 
 # --- reference: score every vector in float64 with plain Python, then sort everything ---------------
 

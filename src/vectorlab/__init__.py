@@ -45,14 +45,13 @@ from vectorlab.quantize import (
     unpack_binary,
 )
 from vectorlab.reduce import explained_variance, fit_pca, pca_reduce, truncate
-from vectorlab.search import exhaustive_search
+from vectorlab.search import exhaustive_search, most_similar
 from vectorlab.similarity import (
     cosine_similarity,
     dot_product,
     euclidean_distance,
     magnitude,
     manhattan_distance,
-    most_similar,
     normalize,
     pairwise_similarity_values,
 )

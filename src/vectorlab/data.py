@@ -256,14 +256,19 @@ def save_embeddings(path: str | os.PathLike[str], embeddings: Embeddings, source
 # --- the workshop's datasets -------------------------------------------------------------------------
 
 
-def project_root() -> Path:
-    """The repository root (the folder holding pyproject.toml), wherever the notebook or test runs from."""
+def project_root(fallback: Path | None = None) -> Path:
+    """The repository root (the folder holding pyproject.toml), wherever the notebook or test runs from.
+
+    Outside a checkout (an installed package run elsewhere): ``fallback`` if given, else FileNotFoundError.
+    """
     override = os.environ.get("VECTORLAB_ROOT")
     if override:
         return Path(override)
     for folder in (Path.cwd(), *Path.cwd().parents, Path(__file__).resolve().parents[2]):
         if (folder / "pyproject.toml").exists() and (folder / "data").is_dir():
             return folder
+    if fallback is not None:
+        return fallback
     raise FileNotFoundError("could not find the project root (a folder with pyproject.toml and data/): "
                             "run from inside the repository or set VECTORLAB_ROOT")
 

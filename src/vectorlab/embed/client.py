@@ -39,9 +39,10 @@ from pathlib import Path
 
 import numpy as np
 
+from vectorlab.data import project_root
 from vectorlab.embed._texts import check_texts, preview
 from vectorlab.embed.cache import EmbeddingCache
-from vectorlab.embed.hosts import HostSettings, project_root, resolve_host
+from vectorlab.embed.hosts import HostSettings, resolve_host
 from vectorlab.embed.openai_provider import OpenAIProvider, RetryPolicy
 from vectorlab.embed.providers import (
     CacheOnlyProvider,
@@ -67,7 +68,7 @@ logger = logging.getLogger("vectorlab.embed.client")
 def default_cache_dir(env: Mapping[str, str] | None = None) -> Path:
     """``VECTORLAB_CACHE_DIR`` if set, else ``embeddings_cache/``; relative paths start at the project root."""
     env = os.environ if env is None else env
-    return (project_root() or Path.cwd()) / (env.get("VECTORLAB_CACHE_DIR") or "embeddings_cache")
+    return project_root(fallback=Path.cwd()) / (env.get("VECTORLAB_CACHE_DIR") or "embeddings_cache")
 
 
 # -- the client ------------------------------------------------------------------------------------
@@ -114,10 +115,10 @@ class EmbeddingClient:
         choice = self.backend.resolve(self.model)
         dims = self.dimensions or choice.info.dims
         size = f" ({dims} dims)" if dims else ""
-        root = project_root()
-        shown = self.cache.root
-        if root is not None and shown.is_absolute() and shown.is_relative_to(root):
-            shown = shown.relative_to(root)
+        try:  # the cache as a path inside the project, when it is one
+            shown = self.cache.root.relative_to(project_root())
+        except (FileNotFoundError, ValueError):
+            shown = self.cache.root
         why = f"; {self.reason}" if self.reason else ""
         return redact(f"Embeddings: API_HOST={self.provider} ({self.backend.details()}), model {self.model}{size}, "
                       f"cache {shown}/{why}", self.backend.secrets())

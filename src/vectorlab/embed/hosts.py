@@ -149,16 +149,6 @@ class HostSettings:
     served_model: str | None = None
 
 
-def project_root() -> Path | None:
-    """The repository root, or None outside a checkout (see :func:`vectorlab.data.project_root`)."""
-    from vectorlab.data import project_root as find
-
-    try:
-        return find()
-    except FileNotFoundError:
-        return None
-
-
 def load_environment(env_file: str | os.PathLike[str] | None = None) -> dict[str, str]:
     """The process environment over the values of ``.env`` (real variables win; nothing is changed).
 
@@ -168,8 +158,10 @@ def load_environment(env_file: str | os.PathLike[str] | None = None) -> dict[str
     """
     from dotenv import dotenv_values
 
+    from vectorlab.data import project_root
+
     if env_file is None:
-        path = (project_root() or Path.cwd()) / ".env"
+        path = project_root(fallback=Path.cwd()) / ".env"
     else:
         path = Path(env_file)
         if not path.is_file():
