@@ -3,6 +3,7 @@
 
     python tasks.py notebooks   # run every notebook, offline, into build/; writes an HTML site and prints its path
     python tasks.py test        # lint, type-check, then the test suite (which also executes every notebook)
+    python tasks.py test --quick   # the edit loop: ruff, then pytest without notebooks, database, browser, slow tests
     python tasks.py setup       # just create .venv and install the notebooks' needs and JupyterLab
     python tasks.py lab         # open JupyterLab on the notebooks (after installing what `setup` does)
     python tasks.py data        # rebuild data/embeddings/ from the CSVs with the offline model
@@ -214,9 +215,21 @@ def run_notebooks(arguments: list[str]) -> None:
          "files)")
 
 
+QUICK = "not notebook and not db and not browser and not slow"
+"""What `test --quick` deselects: the notebooks, the database, the browser and the slow tests (pytest markers)."""
+
+
 def run_tests(extra: list[str]) -> None:
     """Lint with ruff, type-check src/ with mypy (strict; pyproject's [tool.mypy]), then run pytest (package tests,
-    doctests, notebooks, data checks). The first that fails stops the run with its exit code."""
+    doctests, notebooks, data checks). The first that fails stops the run with its exit code.
+
+    ``--quick``: ruff, then pytest without the notebooks, the database, the browser and the slow tests (no mypy),
+    for the edit loop."""
+    if "--quick" in extra:
+        extra = [argument for argument in extra if argument != "--quick"]
+        _run(PYTHON, "-m", "ruff", "check", ".")
+        _run(PYTHON, "-m", "pytest", "-m", QUICK, *extra)
+        return
     _run(PYTHON, "-m", "ruff", "check", ".")
     _run(PYTHON, "-m", "mypy")
     _run(PYTHON, "-m", "pytest", *extra)
