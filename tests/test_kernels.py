@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from vectorlab import _finite_cache
 from vectorlab._kernels import exact as _exact
-from vectorlab._kernels import finite_cache as _finite_cache
 from vectorlab._kernels import hamming as _hamming
 from vectorlab._kernels import linalg as _linalg
 from vectorlab._kernels import scoring as _scoring

@@ -89,3 +89,32 @@ def test_the_check_itself_catches_a_missing_and_an_unknown_module(tmp_path):
     assert listed == {"vectorlab.a", "vectorlab.gone"}
     assert modules_on_disk(package) - listed == {"vectorlab", "vectorlab._b", "vectorlab.sub", "vectorlab.sub.c"}
     assert listed - modules_on_disk(package) == {"vectorlab.gone"}
+
+
+def _imports(module: Path) -> set[str]:
+    """Modules that the file ``module`` imports (``from a.b import c`` gives ``a.b`` and ``a.b.c``)."""
+    import ast
+
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names |= {node.module, *(f"{node.module}.{alias.name}" for alias in node.names)}
+    return names
+
+
+def test_the_layout_keeps_its_promises():
+    """The runtime package never imports the build tools; similarity stands below search, search does not
+    re-export hnsw; the private kernels never reach back up into the checks; embed.client exports only
+    what it defines."""
+    import vectorlab.embed.client as client
+
+    for path in PACKAGE.rglob("*.py"):
+        assert not {name for name in _imports(path) if name.split(".")[0] == "tools"}, path
+    assert not {n for n in _imports(PACKAGE / "similarity.py") if n.startswith("vectorlab.search")}
+    assert not {n for n in _imports(PACKAGE / "search.py") if n.startswith("vectorlab.hnsw")}
+    for path in (PACKAGE / "_kernels").glob("*.py"):
+        assert not {n for n in _imports(path) if n.startswith(("vectorlab._validation", "vectorlab.errors"))}, path
+    defined = {name for name, value in vars(client).items() if getattr(value, "__module__", None) == client.__name__}
+    assert set(client.__all__) <= defined, set(client.__all__) - defined

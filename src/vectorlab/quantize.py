@@ -25,9 +25,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from vectorlab._finite_cache import as_checked_matrix
 from vectorlab._kernels import hamming as _hamming
 from vectorlab._kernels import scoring as _scoring
-from vectorlab._kernels.finite_cache import as_checked_matrix
 from vectorlab._kernels.linalg import row_norms
 from vectorlab._quantize_checks import (
     check_candidates,
