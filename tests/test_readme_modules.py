@@ -118,3 +118,14 @@ def test_the_layout_keeps_its_promises():
         assert not {n for n in _imports(path) if n.startswith(("vectorlab._validation", "vectorlab.errors"))}, path
     defined = {name for name, value in vars(client).items() if getattr(value, "__module__", None) == client.__name__}
     assert set(client.__all__) <= defined, set(client.__all__) - defined
+
+
+def test_the_notebooks_old_client_names_still_work():
+    """The notebooks call ``vl.client.openai_settings()`` and ``from vectorlab.client import create_client``:
+    ``vectorlab.client`` is the embed wing's face under its old name, the same functions."""
+    import vectorlab as vl
+    from vectorlab.client import EmbeddingClient, create_client, openai_settings
+
+    assert vl.client.openai_settings is vl.embed.openai_settings is openai_settings
+    assert vl.create_client is vl.embed.create_client is create_client
+    assert vl.EmbeddingClient is EmbeddingClient
