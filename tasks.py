@@ -3,6 +3,7 @@
 
     python tasks.py notebooks   # run every notebook, offline, into build/; writes an HTML site and prints its path
     python tasks.py test        # lint, type-check, then the test suite (which also executes every notebook)
+    python tasks.py test --quick   # the edit loop: ruff, then pytest without notebooks, database, browser, slow tests
     python tasks.py setup       # just create .venv and install the notebooks' needs and JupyterLab
     python tasks.py lab         # open JupyterLab on the notebooks (after installing what `setup` does)
     python tasks.py data        # rebuild data/embeddings/ from the CSVs with the offline model
@@ -183,8 +184,8 @@ def _option(arguments: list[str], name: str, default: str) -> tuple[str, list[st
 
 def run_notebooks(arguments: list[str]) -> None:
     """Run every notebook into build/ and write the HTML site; with --in-place, refresh the committed outputs."""
-    from vectorlab.notebook_runner import OFFLINE_ENV, execute_notebook, notebook_paths, static_image_env
-    from vectorlab.site import build_site
+    from tools.notebook_runner import OFFLINE_ENV, execute_notebook, notebook_paths, static_image_env
+    from tools.site import build_site
 
     api_host, arguments = _option(arguments, "--api-host", OFFLINE_ENV["API_HOST"])
     in_place = "--in-place" in arguments
@@ -214,9 +215,21 @@ def run_notebooks(arguments: list[str]) -> None:
          "files)")
 
 
+QUICK = "not notebook and not db and not browser and not slow"
+"""What `test --quick` deselects: the notebooks, the database, the browser and the slow tests (pytest markers)."""
+
+
 def run_tests(extra: list[str]) -> None:
     """Lint with ruff, type-check src/ with mypy (strict; pyproject's [tool.mypy]), then run pytest (package tests,
-    doctests, notebooks, data checks). The first that fails stops the run with its exit code."""
+    doctests, notebooks, data checks). The first that fails stops the run with its exit code.
+
+    ``--quick``: ruff, then pytest without the notebooks, the database, the browser and the slow tests (no mypy),
+    for the edit loop."""
+    if "--quick" in extra:
+        extra = [argument for argument in extra if argument != "--quick"]
+        _run(PYTHON, "-m", "ruff", "check", ".")
+        _run(PYTHON, "-m", "pytest", "-m", QUICK, *extra)
+        return
     _run(PYTHON, "-m", "ruff", "check", ".")
     _run(PYTHON, "-m", "mypy")
     _run(PYTHON, "-m", "pytest", *extra)

@@ -28,7 +28,7 @@ def load_dataset(settings: Settings):  # noqa: ANN201 - a Dataset
 def run_all(settings: Settings, only: list[str] | tuple[str, ...] | None = None,
             dataset: Any = None) -> tuple[dict[str, Result], dict[str, Any]]:
     """Run the questions (all, or ``only``) on ``dataset`` (default: from ``settings``), write results."""
-    from vectorlab import _hamming
+    from vectorlab._kernels import hamming as _hamming
 
     start = time.perf_counter()
     ds = dataset if dataset is not None else load_dataset(settings)

@@ -26,7 +26,7 @@ M_VALUES = (16, 32)
 
 
 def _build_vectorlab(X: np.ndarray, M: int, threads: int) -> tuple[Any, Callable, Callable, Callable, int]:
-    from vectorlab.search import HNSWIndex
+    from vectorlab.hnsw import HNSWIndex
 
     index = HNSWIndex(X.shape[1], space="ip", M=M, ef_construction=EF_CONSTRUCTION, max_elements=len(X),
                       num_threads=threads)

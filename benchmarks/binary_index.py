@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from vectorlab import _hamming
+from vectorlab._kernels import hamming as _hamming
 from vectorlab._validation import check_k, check_packed
 from vectorlab.errors import InvalidInputError
 

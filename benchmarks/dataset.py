@@ -3,7 +3,7 @@
 The word list comes from ``wordfreq`` (its ``large`` English list ships inside the package, so this
 runs offline): lowercase ASCII words of two letters or more, hyphenated words allowed, possessives and
 anything with digits or other characters dropped, in frequency order. The first ``n + queries`` words
-are embedded once with :func:`vectorlab.local_model.embed_local` (progress bar on) and cached under
+are embedded once with :func:`vectorlab.embed.local_model.embed_local` (progress bar on) and cached under
 ``embeddings_cache/bench/`` as ``.npy`` + the word list + a JSON sidecar. The cache key names the
 model, the wordfreq version, the filtering rules' version and the word count, so changing any of them
 builds a new cache instead of reusing a stale one; a cache of more words serves a smaller request (the
@@ -116,14 +116,14 @@ def load_word_vectors(count: int, cache_dir: Path = CACHE_DIR, batch_size: int =
                       embed: Callable[..., np.ndarray] | None = None) -> tuple[list[str], np.ndarray, dict]:
     """Words and their unit vectors ``[count, 384]``, from the cache or embedded now (and cached).
 
-    ``embed`` replaces :func:`vectorlab.local_model.embed_local` (same signature); the tests pass a
+    ``embed`` replaces :func:`vectorlab.embed.local_model.embed_local` (same signature); the tests pass a
     stand-in so the cache logic runs without the model. The cache key still names the real model, so
     give a stand-in its own ``cache_dir``.
     """
-    from vectorlab.local_model import LOCAL_MODEL_NAME
+    from vectorlab.embed.local_model import LOCAL_MODEL_NAME
 
     if embed is None:
-        from vectorlab.local_model import embed_local as embed
+        from vectorlab.embed.local_model import embed_local as embed
 
     cache_dir.mkdir(parents=True, exist_ok=True)
     cached = _find_cache(count, LOCAL_MODEL_NAME, cache_dir)

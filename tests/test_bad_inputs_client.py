@@ -20,7 +20,7 @@ import pytest
 from exception_chains import exception_chain
 from openai_stub_server import StubServer, env_for, fail, malformed, stub_vector, wrong_count, wrong_dims
 
-from vectorlab.client import RetryPolicy, create_client, openai_settings
+from vectorlab.embed import RetryPolicy, create_client, openai_settings
 from vectorlab.errors import (
     AuthenticationError,
     BadResponseError,

@@ -148,7 +148,7 @@ def _stand_in_embed(texts, batch_size=64, show_progress=None):  # noqa: ANN001, 
 
 def test_word_dataset_embeds_once_caches_and_reuses_a_larger_cache(tmp_path):
     from benchmarks import dataset
-    from vectorlab.local_model import LOCAL_MODEL_NAME
+    from vectorlab.embed.local_model import LOCAL_MODEL_NAME
 
     words = dataset.word_list(300)  # wordfreq's list ships in the package: offline
     assert len(words) == len(set(words)) == 300 and words[0] == "the"

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 from openai_stub_server import StubServer, env_for, stub_vector
 
-from vectorlab.cache import EmbeddingCache, cache_key
-from vectorlab.client import RetryPolicy, create_client
+from vectorlab.embed import RetryPolicy, create_client
+from vectorlab.embed.cache import EmbeddingCache, cache_key
 from vectorlab.errors import CacheWarning
 
 MODEL = "all-MiniLM-L6-v2"
@@ -167,7 +167,7 @@ WRITER = textwrap.dedent("""
     import sys, time, zlib
     import numpy as np
     from pathlib import Path
-    from vectorlab.cache import EmbeddingCache
+    from vectorlab.embed.cache import EmbeddingCache
 
     root, texts, passes, go = sys.argv[1], sys.argv[2].split(","), int(sys.argv[3]), sys.argv[4]
     seconds = float(sys.argv[5])
@@ -259,3 +259,25 @@ def test_a_writer_killed_mid_write_leaves_every_entry_readable(tmp_path):
     assert len(cache.entry_files()) > 0
     cache.remove_temp_files(older_than=0)  # whatever a killed writer left half-written goes
     assert not list(root.rglob("*.tmp"))
+
+
+def test_a_clone_has_the_cache_folder_and_its_readme_but_no_entries():
+    """embeddings_cache/README.md is committed (the design's layout in every clone); every entry is ignored."""
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme = root / "embeddings_cache" / "README.md"
+    assert readme.is_file()
+    text = readme.read_text(encoding="utf-8")
+    for promise in ("cache_key", "SHA-256", "git-ignored", "VECTORLAB_CACHE_DIR", "clear"):
+        assert promise in text, promise
+    if shutil.which("git") is None or not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    entry = "embeddings_cache/use-multilingual-v3/default/3f/3f00.json"
+    for path in (entry, "embeddings_cache/bench/x.npy"):
+        ignored = subprocess.run(["git", "check-ignore", "-q", path], cwd=root)
+        assert ignored.returncode == 0, f"cache entries must be git-ignored: {path}"
+    kept = subprocess.run(["git", "check-ignore", "-q", "--no-index", "embeddings_cache/README.md"], cwd=root)
+    assert kept.returncode == 1, "embeddings_cache/README.md must not be ignored"

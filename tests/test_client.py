@@ -29,7 +29,7 @@ from openai_stub_server import (
     wrong_dims,
 )
 
-from vectorlab.client import EmbeddingClient, RetryPolicy, create_client
+from vectorlab.embed import EmbeddingClient, RetryPolicy, create_client
 from vectorlab.errors import (
     AuthenticationError,
     BadResponseError,

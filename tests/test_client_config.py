@@ -14,15 +14,16 @@ import numpy as np
 import pytest
 from openai_stub_server import StubServer, env_for
 
-from vectorlab import client as client_module
-from vectorlab import hosts as hosts_module
-from vectorlab import openai_provider as openai_provider_module
-from vectorlab.cache import EmbeddingCache
-from vectorlab.client import ENV_VARIABLES, create_client, default_cache_dir, load_environment
+from vectorlab.embed import client as client_module
+from vectorlab.embed import hosts as hosts_module
+from vectorlab.embed import openai_provider as openai_provider_module
+from vectorlab.embed.cache import EmbeddingCache
+from vectorlab.embed.client import create_client, default_cache_dir
+from vectorlab.embed.hosts import ENV_VARIABLES, load_environment
+from vectorlab.embed.local_model import LOCAL_MODEL_DIMS, LOCAL_MODEL_NAME
+from vectorlab.embed.providers import ByteCounter, token_counter
+from vectorlab.embed.use_model import USE_MODEL_DIMS, USE_MODEL_NAME
 from vectorlab.errors import CacheMissError, ConfigurationError
-from vectorlab.local_model import LOCAL_MODEL_DIMS, LOCAL_MODEL_NAME
-from vectorlab.providers import ByteCounter, token_counter
-from vectorlab.use_model import USE_MODEL_DIMS, USE_MODEL_NAME
 
 KEY = "ghp_ConfigTestToken0123456789abcdefABCDEF"
 
@@ -259,7 +260,7 @@ def test_a_cache_hit_never_imports_torch(tmp_path):
     EmbeddingCache(tmp_path).put(LOCAL_MODEL_NAME, None, "hola mundo", unit(LOCAL_MODEL_DIMS, 0))
     script = textwrap.dedent(f"""
         import json, sys
-        from vectorlab.client import create_client
+        from vectorlab.embed.client import create_client
         client = create_client("minilm", env={{}}, cache_dir={str(tmp_path)!r}, announce=False)
         vector = client.embed_one("hola mundo")
         print(json.dumps([vector.shape[0], "torch" in sys.modules, "sentence_transformers" in sys.modules]))
@@ -330,8 +331,8 @@ def test_provider_behaviour_follows_the_host_record_not_its_name(monkeypatch, tm
     # /openai/v1/ path. Each behaviour must come from these fields, never from comparing host.kind.
     import dataclasses
 
-    from vectorlab.client import openai_settings
-    from vectorlab.openai_provider import OpenAIProvider
+    from vectorlab.embed import openai_settings
+    from vectorlab.embed.openai_provider import OpenAIProvider
 
     entra = dataclasses.replace(hosts_module.HOSTS["ollama"], name="entra-gateway", keyless_sign_in=True,
                                 sdk_client="AzureOpenAI", openai_v1_path="/openai/v1/",
@@ -344,11 +345,11 @@ def test_provider_behaviour_follows_the_host_record_not_its_name(monkeypatch, tm
 
     settings = openai_settings("entra-gateway", env=env, azure_token_provider=token)
     assert settings.base_url == "http://127.0.0.1:9/gw/openai/v1/" and settings.api_key is token
-    provider = OpenAIProvider(hosts_module.read_settings(entra, env), azure_token_provider=token,
+    provider = OpenAIProvider(hosts_module.host_settings(entra, env), azure_token_provider=token,
                               azure_sign_in="azure_token_provider")
     assert "keyless sign-in (azure_token_provider)" in provider.details()
     assert type(provider._sdk).__name__ == "AzureOpenAI"
     # and the plain record of the same kind keeps the plain behaviour
     plain = openai_settings("ollama", env=env)
     assert plain.base_url == "http://127.0.0.1:9/gw" and plain.api_key == "ollama"
-    assert type(OpenAIProvider(hosts_module.read_settings(hosts_module.HOSTS["ollama"], env))._sdk).__name__ == "OpenAI"
+    assert type(OpenAIProvider(hosts_module.host_settings(hosts_module.HOSTS["ollama"], env))._sdk).__name__ == "OpenAI"

@@ -21,8 +21,8 @@ from vectorlab.data import (
     load_words,
     save_embeddings,
 )
-from vectorlab.local_model import LOCAL_MODEL_DIMS, LOCAL_MODEL_NAME
-from vectorlab.use_model import USE_MODEL_DIMS, USE_MODEL_NAME, embed_use
+from vectorlab.embed.local_model import LOCAL_MODEL_DIMS, LOCAL_MODEL_NAME
+from vectorlab.embed.use_model import USE_MODEL_DIMS, USE_MODEL_NAME, embed_use
 
 REAL_MODELS = [USE_MODEL_NAME, LOCAL_MODEL_NAME]
 FOUR_DATASETS = ["words", "movie_titles", "movie_plots", "movie_queries"]
@@ -173,7 +173,7 @@ def test_movie_queries_dataset_holds_the_query_column():
 def _fresh(model: str, texts: list[str]) -> np.ndarray:
     if model == USE_MODEL_NAME:
         return embed_use(texts)
-    from vectorlab.local_model import embed_local
+    from vectorlab.embed.local_model import embed_local
 
     return embed_local(texts)
 

@@ -10,7 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vectorlab import _exact, _finite_cache, _hamming, _linalg, _scoring, _topk
+from vectorlab import _finite_cache
+from vectorlab._kernels import exact as _exact
+from vectorlab._kernels import hamming as _hamming
+from vectorlab._kernels import linalg as _linalg
+from vectorlab._kernels import scoring as _scoring
+from vectorlab._kernels import topk as _topk
 from vectorlab.quantize import rescore, search_binary
 
 # ------------------------------------------------------------------------------------------- _topk

@@ -1,7 +1,7 @@
-"""The OpenAI-compatible local endpoint (vectorlab.local_server), called with the real ``openai`` SDK.
+"""The OpenAI-compatible local endpoint (vectorlab.embed.local_server), called with the real ``openai`` SDK.
 
 Nothing in the SDK is patched: it talks HTTP to the server on 127.0.0.1, and its answers are compared
-with :func:`vectorlab.use_model.embed_use` called directly.
+with :func:`vectorlab.embed.use_model.embed_use` called directly.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ import openai
 import pytest
 from openai import OpenAI
 
-from vectorlab import sdk_settings as client_module
-from vectorlab.client import LOCAL_API_KEY, openai_settings
+from vectorlab.embed import openai_settings
+from vectorlab.embed import sdk_settings as client_module
+from vectorlab.embed.local_server import MAX_INPUTS, serve_embeddings
+from vectorlab.embed.sdk_settings import LOCAL_API_KEY
+from vectorlab.embed.use_model import USE_MODEL_NAME, embed_use
 from vectorlab.errors import ConfigurationError
-from vectorlab.local_server import MAX_INPUTS, serve_embeddings
 from vectorlab.reduce import truncate
-from vectorlab.use_model import USE_MODEL_NAME, embed_use
 
 TEXTS = ["big dog", "perro", "xqzvbnm"]
 KEY = "ghp_SettingsTestToken0123456789abcdefABCDEF"

@@ -4,52 +4,27 @@ Each notebook is executed top to bottom, offline with the default model, exactly
 probe cell appended at the end (never saved) that prints, as JSON, the values its sentences rely on: the
 kernel's own variables after the notebook ran, so the test reads what the notebook computed, not a copy
 of its code. A test fails when a number stops supporting the sentence next to it (the sentence is quoted
-in each test's docstring); fix the sentence, not the test. Notebooks run one at a time, once per session.
+in each test's docstring); fix the sentence, not the test. Each notebook runs once per session, in the
+run test_notebooks.py checks too (notebook_session.py); write each probe dict inline or as a module-level
+name in ``claims("notebook.ipynb", PROBES)``, so conftest.py finds it before anything runs.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import nbformat
 import pytest
-
-from vectorlab.notebook_runner import _environment  # the runner's own: set variables, then restore them
+from notebook_session import probe_values
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-OFFLINE = {"API_HOST": "use", "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
-MARK = "CLAIMS-JSON:"
 
 pytestmark = pytest.mark.notebook
 
 
-def run_with_probe(relative: str, probes: dict[str, str]) -> dict:
-    """Execute notebook ``relative`` (under notebooks/) with a final cell that prints ``probes`` evaluated."""
-    from nbclient import NotebookClient
-
-    path = NOTEBOOKS / relative
-    notebook = nbformat.read(path, as_version=4)
-    lines = ["import json as _json", "_claims = {}"]
-    lines += [f"_claims[{name!r}] = {expression}" for name, expression in probes.items()]
-    lines += [f"print({MARK!r} + _json.dumps(_claims, default=lambda v: v.item() if hasattr(v, 'item') else str(v)))"]
-    notebook.cells.append(nbformat.v4.new_code_cell("\n".join(lines)))
-    client = NotebookClient(notebook, timeout=900, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
-    with _environment(OFFLINE):
-        client.execute()
-    text = "".join(output.get("text", "") for output in notebook.cells[-1].outputs if output.output_type == "stream")
-    line = next(line for line in text.splitlines() if line.startswith(MARK))
-    return json.loads(line[len(MARK):])
-
-
-_cache: dict[str, dict] = {}
-
-
 def claims(relative: str, probes: dict[str, str]) -> dict:
-    if relative not in _cache:
-        _cache[relative] = run_with_probe(relative, probes)
-    return _cache[relative]
+    """The values of ``probes`` after notebook ``relative`` (under notebooks/) ran: its one run this session,
+    shared with test_notebooks.py (see notebook_session.py; conftest.py registers every call's probes)."""
+    return probe_values(relative, probes)
 
 
 def overlaps(a_low: float, a_high: float, b_low: float, b_high: float) -> bool:
@@ -294,7 +269,7 @@ REDUCE = {
 def test_06_dimensions_runs_offline_and_equals_truncation():
     """"Our offline endpoint answers the same way, so the talk's call runs on every provider ... With the default
     model the answer equals truncate() to float precision. ... The default model, USE, is not MRL-trained.\""""
-    from vectorlab.providers import model_info
+    from vectorlab.embed.providers import model_info
 
     c = claims("06_reduce_dimensions.ipynb", REDUCE)
     assert c["model"] == "use-multilingual-v3" and c["short_dims"] == 256, c

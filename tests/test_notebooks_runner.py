@@ -6,8 +6,8 @@ import nbformat
 import pytest
 from site_fixtures import STALE_KERNELSPEC, write_notebook
 
-from vectorlab import notebook_runner
-from vectorlab.notebook_runner import (
+from tools import notebook_runner
+from tools.notebook_runner import (
     OFFLINE_ENV,
     STATIC_RENDERER,
     estimate_minutes,

@@ -38,7 +38,7 @@ def test_the_shim_really_hides_torch_and_the_network(tmp_path):
             torch_error = None
         except ModuleNotFoundError as error:
             torch_error = type(error).__name__
-        from vectorlab import local_model
+        from vectorlab.embed import local_model
         try:
             urllib.request.urlopen("https://models.github.ai/inference", timeout=5)
             network = "reached"

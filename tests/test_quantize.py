@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from vectorlab import _hamming
+from vectorlab._kernels import hamming as _hamming
 from vectorlab.quantize import (
     PRECISIONS,
     binary_threshold,

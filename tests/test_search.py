@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from vectorlab import _exact
-from vectorlab.search import HNSWIndex, exhaustive_search
+from vectorlab._kernels import exact as _exact
+from vectorlab.hnsw import HNSWIndex
+from vectorlab.search import exhaustive_search
 
 # --- reference: score every vector in float64 with plain Python, then sort everything ---------------
 

@@ -9,9 +9,10 @@ import re
 import numpy as np
 import pytest
 
-from vectorlab import cache, data
+from vectorlab import data
 from vectorlab._files import pretty_size, slug
 from vectorlab._json_files import format_floats
+from vectorlab.embed import cache
 
 
 @pytest.mark.parametrize("model", ["openai/text-embedding-3-small", "use-multilingual-v3", "../x y", "a:b\\c",

@@ -9,13 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from vectorlab.search import most_similar
 from vectorlab.similarity import (
     cosine_similarity,
     dot_product,
     euclidean_distance,
     magnitude,
     manhattan_distance,
-    most_similar,
     normalize,
     pairwise_similarity_values,
 )

@@ -15,8 +15,8 @@ import nbformat
 import pytest
 from site_fixtures import browser_or_fail, tiny_notebooks
 
-from vectorlab.notebook_runner import OFFLINE_ENV, execute_notebook, kernelspec_metadata, static_image_env
-from vectorlab.site import MATHJAX_DIR, PLOTLY_JS, PLOTLY_MIMETYPE, SitePage, build_site, write_index
+from tools.notebook_runner import OFFLINE_ENV, execute_notebook, kernelspec_metadata, static_image_env
+from tools.site import MATHJAX_DIR, PLOTLY_JS, PLOTLY_MIMETYPE, SitePage, build_site, write_index
 
 ENV = {**OFFLINE_ENV, "API_HOST": "cache"}  # the fixtures embed nothing; no model needed
 FORMULA = r"$\cos(a, b) = \frac{a \cdot b}{\|a\| \|b\|}$"  # notebook 02's, inline

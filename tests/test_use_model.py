@@ -1,4 +1,4 @@
-"""USE multilingual v3 (vectorlab.use_model): each behaviour the module docstring and README promise.
+"""USE multilingual v3 (vectorlab.embed.use_model): each behaviour the module docstring and README promise.
 
 The numbers asserted here are the ones written in ``use_model``'s docstring and the README; if the model
 package changes them, these tests fail and the prose must be updated.
@@ -17,11 +17,10 @@ import numpy as np
 import pytest
 from offline_env import offline_env
 
-from vectorlab import use_model
-from vectorlab.client import create_client
 from vectorlab.data import dataset_texts
-from vectorlab.errors import InputError
-from vectorlab.use_model import (
+from vectorlab.embed import use_model
+from vectorlab.embed.client import create_client
+from vectorlab.embed.use_model import (
     USE_MAX_TOKENS,
     USE_MODEL_DIMS,
     UnknownTextWarning,
@@ -30,6 +29,7 @@ from vectorlab.use_model import (
     truncate_text,
     unknown_fraction,
 )
+from vectorlab.errors import InputError
 
 
 def raw(texts: list[str]) -> np.ndarray:
@@ -92,7 +92,7 @@ def test_unknown_fraction_matches_the_unknown_id_count(text):
 def test_embedding_needs_no_torch(tmp_path):
     script = textwrap.dedent("""
         import json, sys
-        from vectorlab.use_model import embed_use
+        from vectorlab.embed.use_model import embed_use
         vector = embed_use(["una película sobre leones"])[0]
         print(json.dumps([vector.shape[0], "torch" in sys.modules]))
     """)

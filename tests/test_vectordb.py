@@ -74,7 +74,7 @@ def table(database):
 @pytest.fixture(scope="session")
 def movies():
     from vectorlab.data import dataset_path, load_dataset
-    from vectorlab.local_model import LOCAL_MODEL_NAME
+    from vectorlab.embed.local_model import LOCAL_MODEL_NAME
 
     if not dataset_path("movie_plots", LOCAL_MODEL_NAME).exists():
         pytest.skip("data/embeddings/movie_plots.*.json is not built yet (python tasks.py data)")
@@ -444,7 +444,7 @@ def test_database_url_is_also_read_from_dot_env(tmp_path, monkeypatch):
 
 def test_database_url_comes_from_the_one_env_reader(monkeypatch):
     # the project reads .env in one place (hosts.load_environment): API_HOST and DATABASE_URL alike
-    from vectorlab import hosts
+    from vectorlab.embed import hosts
 
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.setattr(hosts, "load_environment", lambda env_file=None: {"DATABASE_URL": "postgresql://x@h/d"})

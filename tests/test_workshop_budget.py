@@ -1,6 +1,6 @@
 """The workshop is one hour: 45 minutes of notebooks, 15 for the people in the room (issue 17).
 
-Estimate (vectorlab.notebook_runner.estimate_minutes, which the site index shows too): words of prose read
+Estimate (tools.notebook_runner.estimate_minutes, which the site index shows too): words of prose read
 at 150 words a minute, plus one minute per code cell (reading it, running it, looking at its output). The
 path 01-06 must fit in 45 minutes together and no notebook (07, the "next step", included) may take more
 than 9, so that a 60-minute session holds 5 minutes of setup, one exercise per notebook and questions.
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from vectorlab.hosts import GITHUB_MODELS_ENDPOINT
-from vectorlab.notebook_runner import estimate_minutes
+from tools.notebook_runner import estimate_minutes
+from vectorlab.embed.hosts import GITHUB_MODELS_ENDPOINT
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -98,7 +98,8 @@ def hard_to_read(code: str) -> list[str]:
 
 
 def test_the_estimate_counts_words_and_code_cells(tmp_path):
-    """The estimate, on a notebook made up for the test: 300 words and 2 code cells = 300 / 150 + 2 = 4 minutes."""
+    """The estimate (tools.notebook_runner.estimate_minutes, which the site index shows too), on a
+    notebook made up for the test: 300 words and 2 code cells = 300 / 150 + 2 = 4 minutes."""
     notebook = {"cells": [{"cell_type": "markdown", "source": ["word " * 150]},
                           {"cell_type": "code", "source": "x = 1"},
                           {"cell_type": "markdown", "source": "word " * 150},

@@ -1,11 +1,11 @@
 """vectorlab: small, tested helpers behind the vector-embeddings workshop notebooks.
 
-Numpy arrays in, numpy arrays out. The modules, one idea each: ``data`` (embeddings files and the
-datasets), ``client`` (embedding providers + cache), ``similarity``, ``search``, ``quantize``, ``reduce``,
-``evaluate``, and ``viz`` (plotly figures).
+Numpy arrays in, numpy arrays out. Three wings: the teaching modules at the top, one idea each (``data``,
+``similarity``, ``search``, ``hnsw``, ``quantize``, ``reduce``, ``evaluate``, ``viz``); ``embed`` (the
+embedding client, its providers, cache and offline models); ``_kernels`` (private fast paths). ``vectordb``
+is the PostgreSQL + pgvector step. ``client`` is ``embed``'s face under its old name, for the notebooks.
 """
 
-from vectorlab.client import EmbeddingClient, create_client, openai_settings
 from vectorlab.data import (
     Embeddings,
     MissingKeyError,
@@ -16,6 +16,7 @@ from vectorlab.data import (
     load_words,
     save_embeddings,
 )
+from vectorlab.embed import EmbeddingClient, create_client, openai_settings
 from vectorlab.evaluate import (
     bootstrap_ci,
     drop_self,
@@ -44,14 +45,13 @@ from vectorlab.quantize import (
     unpack_binary,
 )
 from vectorlab.reduce import explained_variance, fit_pca, pca_reduce, truncate
-from vectorlab.search import exhaustive_search
+from vectorlab.search import exhaustive_search, most_similar
 from vectorlab.similarity import (
     cosine_similarity,
     dot_product,
     euclidean_distance,
     magnitude,
     manhattan_distance,
-    most_similar,
     normalize,
     pairwise_similarity_values,
 )
@@ -72,4 +72,5 @@ __all__ = [
 ]
 __version__ = "0.1.0"
 
-from vectorlab import viz  # noqa: E402, F401  (vl.viz.scatter_3d(...) in notebooks)
+# the notebooks' vl.viz.scatter_3d(...), vl.client.openai_settings(), vl.evaluate.search_quality(...)
+from vectorlab import client, embed, evaluate, viz  # noqa: E402, F401

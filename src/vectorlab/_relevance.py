@@ -10,13 +10,12 @@ a list of acceptable answers it is an error.
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import chain
+from itertools import chain, islice
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from vectorlab._key_codes import key_codes
 from vectorlab._validation import check_k, check_positive_int
 from vectorlab.errors import InputTypeError, InvalidInputError
 
@@ -45,6 +44,20 @@ def first_hit_rank(ranked_keys: Any, expected: Any, k: int | None = None) -> np.
     >>> first_hit_rank([["cat", "dog"], ["car", "bus"], ["red"]], [{"dog"}, {"car", "bus"}, {"blue"}])
     array([2, 1, 0])
     """
+    ranked, answers, k = _checked_lists(ranked_keys, expected, k)
+    # The definition: the 1-based position of the first result that is an acceptable answer, 0 if none.
+    return np.array([next((rank for rank, key in enumerate(islice(results, k), start=1)
+                           if not _is_missing(key) and key in answer), 0)
+                     for results, answer in zip(ranked, answers, strict=True)], dtype=np.int64)
+
+
+def _is_missing(key: Any) -> bool:
+    """A missing key (None, NaN, pd.NA): an empty slot in a result list, matching nothing."""
+    return bool(pd.api.types.is_scalar(key) and pd.isna(key))
+
+
+def _checked_lists(ranked_keys: Any, expected: Any, k: int | None) -> tuple[list[Any], list[set[Any]], int | None]:
+    """``first_hit_rank``'s inputs checked: the result lists, each query's answers as a set, and ``k``."""
     if isinstance(ranked_keys, (str, bytes)) or not np.iterable(ranked_keys):
         raise InputTypeError("ranked_keys must be a list with one ranked list of keys per query")
     if isinstance(expected, (str, bytes)) or not np.iterable(expected):
@@ -72,31 +85,16 @@ def first_hit_rank(ranked_keys: Any, expected: Any, k: int | None = None) -> np.
         )
     if k is not None:
         k = check_k(k, int(ranked_lengths.max()), "results in the longest ranked list")
-
-    # Flatten the ragged lists, encode (query, key) pairs as integers and match them in one pass.
-    n_queries = len(ranked)
     flat_answers = np.fromiter(chain.from_iterable(answers), dtype=object)
     missing = pd.isna(flat_answers)
     if missing.any():
-        query = int(np.repeat(np.arange(n_queries), answer_lengths)[np.argmax(missing)])
+        query = int(np.repeat(np.arange(len(answers)), answer_lengths)[np.argmax(missing)])
         raise InvalidInputError(
             f"expected[{query}] contains a missing value ({flat_answers[np.argmax(missing)]!r}): an acceptable "
             "answer must be a real key; drop it, or fix the label (e.g. a blank cell in a CSV)"
         )
-    ranked_codes, answer_codes = key_codes(np.fromiter(chain.from_iterable(ranked), dtype=object), flat_answers)
-    n_codes = max(int(ranked_codes.max(initial=0)), int(answer_codes.max(initial=0))) + 1
-    ranked_query = np.repeat(np.arange(n_queries), ranked_lengths)
-    position = np.arange(ranked_query.size) - np.repeat(np.cumsum(ranked_lengths) - ranked_lengths,
-                                                        ranked_lengths)
-    answer_query = np.repeat(np.arange(n_queries), answer_lengths)
-    hit = np.isin(ranked_query * n_codes + ranked_codes, answer_query * n_codes + answer_codes)
-    if k is not None:
-        hit &= position < k
-    # Results are in (query, position) order, so a query's first hit is its first entry among the hits.
-    hit_queries, first = np.unique(ranked_query[hit], return_index=True)
-    ranks = np.zeros(n_queries, dtype=np.int64)
-    ranks[hit_queries] = position[hit][first] + 1
-    return ranks
+    return ranked, [set(answer) for answer in answers], k
+
 
 
 def hit_at_k(ranked_keys: Any, expected: Any, k: int) -> float:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar, get_args
 import numpy as np
 import numpy.typing as npt
 
+from vectorlab._kernels.linalg import row_norms, unit_rows
 from vectorlab.errors import InputTypeError, InvalidInputError
 
 __all__ = [
@@ -30,6 +31,9 @@ __all__ = [
     "check_same_dims",
     "check_packed",
     "check_nonzero",
+    "nonzero_norms",
+    "unit_vectors",
+    "ZERO_COSINE",
 ]
 
 FloatArray = npt.NDArray[np.float32]
@@ -242,16 +246,19 @@ def check_packed(value: Any, name: str = "codes") -> npt.NDArray[np.uint8]:
     return value
 
 
+ZERO_COSINE = "cosine similarity is undefined for a zero vector"
+"""The one message for a zero vector where a direction is needed (cosine): :func:`check_nonzero`'s default."""
+
+
 def check_nonzero(norms: np.ndarray, name: str = "vectors", *, single: bool = False,
-                  problem: str = "got a zero vector", fix: str = "remove it",
+                  problem: str = ZERO_COSINE, fix: str = "remove it",
                   rows: np.ndarray | None = None) -> None:
     """Raise if any norm is zero, naming the first zero row of ``name`` (or ``name`` itself if ``single``).
 
     ``rows`` gives the row number of each norm when they are not simply 0, 1, 2, ... (a block, candidates).
-    Compute the norms with :func:`vectorlab._linalg.row_norms`: only an all-zero vector has norm 0.
+    Compute the norms with :func:`vectorlab._kernels.linalg.row_norms`: only an all-zero vector has norm 0.
 
-    >>> check_nonzero(np.array([1.0, 0.0]), "b", problem="cosine similarity is undefined for a zero vector",
-    ...               fix="remove it or use dot_product")  # doctest: +ELLIPSIS
+    >>> check_nonzero(np.array([1.0, 0.0]), "b", fix="remove it or use dot_product")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     vectorlab.errors.InvalidInputError: cosine similarity is undefined for a zero vector (row 1 of b): remove it or ...
@@ -264,3 +271,24 @@ def check_nonzero(norms: np.ndarray, name: str = "vectors", *, single: bool = Fa
         row = int(zero[0]) if rows is None else int(np.asarray(rows).ravel()[zero[0]])
         where = name if single else f"row {row} of {name}"
         raise InvalidInputError(f"{problem} ({where}): {fix}")
+
+
+def nonzero_norms(matrix: np.ndarray, name: str, *, single: bool = False, fix: str = "remove it",
+                  problem: str = ZERO_COSINE, pairwise: bool = False) -> npt.NDArray[np.float32]:
+    """The length of each row (no overflow, no underflow), refusing a zero row: it has no direction.
+
+    ``pairwise=True`` sums as ``np.linalg.norm`` does (see :func:`vectorlab._kernels.linalg.row_norms`).
+    """
+    norms = row_norms(matrix, pairwise=pairwise)
+    check_nonzero(norms, name, single=single, problem=problem, fix=fix)
+    return norms
+
+
+def unit_vectors(matrix: np.ndarray, name: str, *, single: bool = False, fix: str = "remove it",
+                 problem: str = ZERO_COSINE, pairwise: bool = False) -> npt.NDArray[np.float32]:
+    """The one row-normalizer at the door: each row scaled to length 1, a zero row an error naming it.
+
+    >>> unit_vectors(np.array([[3.0, 4.0]], dtype=np.float32), "vectors").tolist()
+    [[0.6000000238418579, 0.800000011920929]]
+    """
+    return unit_rows(matrix, nonzero_norms(matrix, name, single=single, fix=fix, problem=problem, pairwise=pairwise))

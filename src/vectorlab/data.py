@@ -256,14 +256,19 @@ def save_embeddings(path: str | os.PathLike[str], embeddings: Embeddings, source
 # --- the workshop's datasets -------------------------------------------------------------------------
 
 
-def project_root() -> Path:
-    """The repository root (the folder holding pyproject.toml), wherever the notebook or test runs from."""
+def project_root(fallback: Path | None = None) -> Path:
+    """The repository root (the folder holding pyproject.toml), wherever the notebook or test runs from.
+
+    Outside a checkout (an installed package run elsewhere): ``fallback`` if given, else FileNotFoundError.
+    """
     override = os.environ.get("VECTORLAB_ROOT")
     if override:
         return Path(override)
     for folder in (Path.cwd(), *Path.cwd().parents, Path(__file__).resolve().parents[2]):
         if (folder / "pyproject.toml").exists() and (folder / "data").is_dir():
             return folder
+    if fallback is not None:
+        return fallback
     raise FileNotFoundError("could not find the project root (a folder with pyproject.toml and data/): "
                             "run from inside the repository or set VECTORLAB_ROOT")
 
@@ -373,7 +378,7 @@ def load_dataset(name: str, model: str | None = None, client: Any = None) -> Emb
     With a ``client`` whose model has no shipped file (say text-embedding-3-small on GitHub Models), the
     dataset's texts are embedded through it; its cache makes the second run free.
     """
-    from vectorlab.use_model import USE_MODEL_NAME
+    from vectorlab.embed.use_model import USE_MODEL_NAME
 
     if client is not None:
         model = client.model

@@ -22,16 +22,15 @@ import numpy.typing as npt
 
 from vectorlab._files import atomic_write, check_writable_path, file_sha256, fsync_file, temporary_path
 from vectorlab._json_files import read_settings
-from vectorlab._linalg import row_norms, unit_rows
 from vectorlab._validation import (
     as_vector_or_matrix,
     check_choice,
     check_fits_in_memory,
     check_int,
     check_k,
-    check_nonzero,
     check_positive_int,
     describe,
+    unit_vectors,
 )
 from vectorlab.errors import DataFileError, IndexStateError, InputTypeError, InvalidInputError
 
@@ -46,7 +45,6 @@ _FORMAT, _VERSION = "vectorlab.HNSWIndex", 2
 # ip and l2 distances are sums of squares/products in float32: keep every value well below overflow.
 _MAX_ABS_VALUE = 1e17
 _MAX_ID = 2**63 - 1  # ids come back as int64
-_ZERO_COSINE = "cosine similarity is undefined for a zero vector"
 
 
 def _sidecar(path: Path) -> Path:
@@ -211,9 +209,7 @@ class HNSWIndex:
                    else "embed them with the model (and dimensions) the index was built for")
             raise InvalidInputError(f"{name} has {matrix.shape[1]} dims, index has {self.dims}: {fix}")
         if self.space == "cosine":
-            norms = row_norms(matrix)
-            check_nonzero(norms, name, single=single, problem=_ZERO_COSINE, fix="remove it or use space='ip'")
-            return unit_rows(matrix, norms), single
+            return unit_vectors(matrix, name, single=single, fix="remove it or use space='ip'"), single
         largest = float(np.abs(matrix).max())
         if largest > _MAX_ABS_VALUE:
             raise InvalidInputError(f"{name} holds a value of {largest:.3g}: {self.space} distances of values above "

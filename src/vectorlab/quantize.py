@@ -25,8 +25,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from vectorlab import _hamming, _scoring
 from vectorlab._finite_cache import as_checked_matrix
+from vectorlab._kernels import hamming as _hamming
+from vectorlab._kernels import scoring as _scoring
+from vectorlab._kernels.linalg import row_norms
 from vectorlab._quantize_checks import (
     check_candidates,
     check_int8_codes,
@@ -40,10 +42,12 @@ from vectorlab._validation import (
     check_choice,
     check_fits_in_memory,
     check_k,
+    check_nonzero,
     check_packed,
     check_positive_int,
     check_same_dims,
     describe,
+    nonzero_norms,
 )
 from vectorlab.errors import InputTypeError, InvalidInputError
 
@@ -65,7 +69,9 @@ __all__ = [
 ]
 
 Precision = Literal["float64", "float32", "int8", "binary"]
-Metric = Literal["dot", "cosine"]
+ScoreMetric = Literal["dot", "cosine"]
+"""How :func:`search_int8` and :func:`rescore` score (search's ``Metric`` has ``euclidean`` too)."""
+_FIX_ZERO = "remove it or use metric='dot'"
 Statistic = Literal["mean", "median"]
 #: Precision names understood by :func:`nbytes_per_vector` and listed by :func:`size_table`.
 PRECISIONS: tuple[str, ...] = Precision.__args__  # type: ignore[attr-defined]
@@ -280,7 +286,7 @@ def search_binary(query_codes: Any, index_codes: Any, k: int = 10) -> Results:
 # --------------------------------------------------------------------------------------------------
 
 
-def search_int8(query: Any, index_codes: Any, ranges: Any, k: int = 10, metric: Metric = "dot") -> Results:
+def search_int8(query: Any, index_codes: Any, ranges: Any, k: int = 10, metric: ScoreMetric = "dot") -> Results:
     """Score float queries against int8 codes as if dequantized; the ``k`` best, highest score first.
 
     The score is exactly ``query @ dequantize_int8(code, ranges)`` but the float index is never built:
@@ -303,7 +309,7 @@ def search_int8(query: Any, index_codes: Any, ranges: Any, k: int = 10, metric: 
     >>> indices
     array([1, 0])
     """
-    metric = check_choice(metric, Metric, "metric")
+    metric = check_choice(metric, ScoreMetric, "metric")
     queries, single = as_vector_or_matrix(query, "query")
     codes = check_int8_codes(index_codes, "index_codes")
     if codes.ndim != 2:
@@ -313,11 +319,18 @@ def search_int8(query: Any, index_codes: Any, ranges: Any, k: int = 10, metric: 
     k = check_k(k, codes.shape[0], "codes in the index")
     width = _bucket_width(low, high)
     offset = low + np.float32(128.5) * width  # the dequantized value of code 0; each step up adds width
-    indices, scores = _scoring.int8_top_k(queries, codes, width, offset, k, cosine=metric == "cosine")
+    if metric == "cosine":
+        nonzero_norms(queries, "query", fix=_FIX_ZERO)  # "row i of query", as before
+    found = _scoring.int8_top_k(queries, codes, width, offset, k, cosine=metric == "cosine")
+    if found is None:  # a dequantized row of length zero (cosine only): name it
+        dequantized = codes.astype(np.float32) * width + offset
+        check_nonzero(row_norms(dequantized), "the dequantized index_codes", fix=_FIX_ZERO)
+        raise AssertionError("int8_top_k found a zero row that is not there")  # pragma: no cover
+    indices, scores = found
     return (indices[0], scores[0]) if single else (indices, scores)
 
 
-def rescore(query: Any, candidates: Any, original_vectors: Any, k: int = 10, metric: Metric = "dot") -> Results:
+def rescore(query: Any, candidates: Any, original_vectors: Any, k: int = 10, metric: ScoreMetric = "dot") -> Results:
     """Re-rank candidate rows with the original float vectors; the ``k`` best, highest score first.
 
     The second half of "oversample, then rescore": a compressed search (``search_binary`` or
@@ -337,17 +350,23 @@ def rescore(query: Any, candidates: Any, original_vectors: Any, k: int = 10, met
     >>> rescore([0.0, 1.0], [0, 2, 1], vectors, k=2)
     (array([1, 2]), array([1. , 0.8], dtype=float32))
     """
-    metric = check_choice(metric, Metric, "metric")
+    metric = check_choice(metric, ScoreMetric, "metric")
     queries, single = as_vector_or_matrix(query, "query")
     originals = as_checked_matrix(original_vectors, "original_vectors")
     check_same_dims(queries, originals, "query", "original_vectors")
     candidates = check_candidates(candidates, single, queries.shape[0], originals.shape[0])
     k = check_k(k, candidates.shape[1], "candidates per query available")
-    indices, scores, finite = _scoring.rescore_top_k(queries, candidates, originals, k, metric == "cosine")
-    if not finite:
+    if metric == "cosine":
+        nonzero_norms(queries, "query", fix=_FIX_ZERO)  # "row i of query", as before
+    found = _scoring.rescore_top_k(queries, candidates, originals, k, metric == "cosine")
+    if found is None:
         as_matrix(originals, "original_vectors")  # NaN/inf written into a candidate row: name it
+        if metric == "cosine":  # a zero candidate row: name the first, in the order the candidates list it
+            rows = candidates.ravel()
+            check_nonzero(row_norms(originals[rows]), "original_vectors", fix=_FIX_ZERO, rows=rows)
         raise InvalidInputError("dot products overflow float32 (the vectors hold huge values): "
                                 "scale the vectors down or use metric='cosine'")
+    indices, scores = found
     return (indices[0], scores[0]) if single else (indices, scores)
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from sklearn.decomposition import PCA
 
-from vectorlab._linalg import row_norms, unit_rows
+from vectorlab._kernels.linalg import row_norms, unit_rows
 from vectorlab._validation import as_matrix, as_vector_or_matrix, check_int, check_positive_int, check_same_dims
 from vectorlab.errors import InputTypeError, InvalidInputError
 

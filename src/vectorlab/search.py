@@ -13,27 +13,27 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 
-from vectorlab import _exact
-from vectorlab._linalg import row_norms, unit_rows
-from vectorlab._validation import as_matrix, as_vector_or_matrix, check_choice, check_k, check_nonzero, check_same_dims
-from vectorlab.errors import InvalidInputError
-from vectorlab.hnsw import HNSWIndex
+from vectorlab._kernels import exact as _exact
+from vectorlab._validation import (
+    as_matrix,
+    as_vector_or_matrix,
+    check_choice,
+    check_k,
+    check_same_dims,
+    nonzero_norms,
+    unit_vectors,
+)
+from vectorlab.errors import InputTypeError, InvalidInputError
 
-__all__ = ["METRICS", "exhaustive_search", "HNSWIndex"]
+__all__ = ["METRICS", "exhaustive_search", "most_similar"]
 
 Metric = Literal["cosine", "dot", "euclidean"]
 #: Metrics understood by :func:`exhaustive_search` (and, as aliases, by :class:`HNSWIndex`).
 METRICS: tuple[str, ...] = Metric.__args__  # type: ignore[attr-defined]
 
-_ZERO_COSINE = "cosine similarity is undefined for a zero vector"
-
-
-def _nonzero_norms(matrix: np.ndarray, name: str, single: bool = False) -> np.ndarray:
-    """Lengths of the rows (without overflow or underflow), refusing a zero vector: it has no direction."""
-    norms = row_norms(matrix)
-    check_nonzero(norms, name, single=single, problem=_ZERO_COSINE, fix="remove it or use metric='dot'")
-    return norms
+_FIX_ZERO = "remove it or use metric='dot'"
 
 
 def exhaustive_search(query: Any, vectors: Any, k: int = 10,
@@ -42,7 +42,7 @@ def exhaustive_search(query: Any, vectors: Any, k: int = 10,
 
     The idea in three lines: score every vector (``vectors @ query`` for ``"dot"``, the same divided by
     both lengths for ``"cosine"``, ``|vector - query|`` for ``"euclidean"``), then keep the ``k`` best.
-    The fast selection of those ``k`` lives in ``vectorlab._exact``.
+    The fast selection of those ``k`` lives in ``vectorlab._kernels.exact``.
 
     :param query: one query vector ``(dims,)`` or a batch ``(m, dims)``.
     :param vectors: the vectors searched, ``(n, dims)``. Passing float32 avoids a conversion copy.
@@ -69,8 +69,8 @@ def exhaustive_search(query: Any, vectors: Any, k: int = 10,
 
     vector_norms = None
     if metric == "cosine":  # cosine = the dot product of unit vectors
-        queries = unit_rows(queries, _nonzero_norms(queries, "query", single))
-        vector_norms = _nonzero_norms(vectors, "vectors")
+        queries = unit_vectors(queries, "query", single=single, fix=_FIX_ZERO)
+        vector_norms = nonzero_norms(vectors, "vectors", fix=_FIX_ZERO)
     found = _exact.top_k(queries, vectors, k, metric, vector_norms)
     if found is None:  # a NaN/inf score: NaN/inf in the vectors, or an overflow of huge values
         as_matrix(vectors, "vectors")  # raises the precise error if a value is NaN/inf
@@ -79,3 +79,39 @@ def exhaustive_search(query: Any, vectors: Any, k: int = 10,
                                 f"{float(np.abs(vectors).max()):.3g}): scale the vectors down {fix}".rstrip())
     indices, scores = found
     return (indices[0], scores[0]) if single else (indices, scores)
+
+
+def most_similar(query_vector: Any, vectors: Any, keys: Any, k: int = 10,
+                 metric: Metric = "cosine") -> pd.DataFrame:
+    """Table of the ``k`` vectors most similar to a query: columns ``key`` and ``score``, best first.
+
+    :param query_vector: one query vector ``(dims,)``.
+    :param vectors: the candidates ``(n, dims)``.
+    :param keys: one label per row of ``vectors`` (words, sentences, ids...).
+    :param k: how many rows, ``1 <= k <= n``.
+    :param metric: ``"cosine"``, ``"dot"`` or ``"euclidean"`` (then ``score`` is a distance, smallest
+        first). Ties are listed lower row first, as in :func:`exhaustive_search`.
+
+    >>> vectors = np.array([[1.0, 0.0], [0.0, 1.0], [0.7, 0.7]])
+    >>> most_similar([1.0, 0.1], vectors, ["cat", "car", "dog"], k=2).round(3)
+       key  score
+    0  cat  0.995
+    1  dog  0.774
+    """
+    query, single = as_vector_or_matrix(query_vector, "query_vector")
+    if not single:
+        raise InvalidInputError(
+            f"query_vector must be one vector (dims,), got shape {query.shape}: "
+            "for a batch of queries use exhaustive_search"
+        )
+    vectors = as_matrix(vectors, "vectors")
+    if isinstance(keys, str | bytes):
+        raise InputTypeError("keys is a single string: pass one key per vector, e.g. a list of words")
+    try:
+        keys = np.fromiter(keys, dtype=object)
+    except TypeError:
+        raise InputTypeError(f"keys must be a list with one key per vector, got {type(keys).__name__}") from None
+    if keys.shape[0] != vectors.shape[0]:
+        raise InvalidInputError(f"got {keys.shape[0]} keys for {vectors.shape[0]} vectors: pass one key per vector")
+    indices, scores = exhaustive_search(query[0], vectors, k=k, metric=metric)
+    return pd.DataFrame({"key": keys[indices], "score": scores})

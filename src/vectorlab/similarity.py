@@ -20,19 +20,16 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
 from scipy.spatial.distance import cdist, pdist
 
-from vectorlab._linalg import row_norms, unit_rows
 from vectorlab._validation import (
     as_matrix,
     as_vector_or_matrix,
     check_choice,
-    check_nonzero,
     check_same_dims,
+    unit_vectors,
 )
-from vectorlab.errors import InputTypeError, InvalidInputError
-from vectorlab.search import Metric, exhaustive_search
+from vectorlab.errors import InvalidInputError
 
 __all__ = [
     "magnitude",
@@ -41,11 +38,9 @@ __all__ = [
     "dot_product",
     "euclidean_distance",
     "manhattan_distance",
-    "most_similar",
     "pairwise_similarity_values",
 ]
 
-_ZERO_COSINE = "cosine similarity is undefined for a zero vector"
 
 
 def _pair(a: Any, b: Any) -> tuple[np.ndarray, bool, np.ndarray, bool]:
@@ -73,12 +68,9 @@ def _shaped(scores: np.ndarray, a_single: bool, b_single: bool) -> float | np.nd
     return shaped
 
 
-def _unit_rows(matrix: np.ndarray, name: str, single: bool,
-               problem: str = _ZERO_COSINE, fix: str = "remove it or use dot_product") -> np.ndarray:
-    """Each row scaled to length 1 without overflow or underflow; a zero vector is an error."""
-    norms = row_norms(matrix, pairwise=True)  # as np.linalg.norm, with no overflow or underflow
-    check_nonzero(norms, name, single=single, problem=problem, fix=fix)
-    return unit_rows(matrix, norms)
+def _unit(matrix: np.ndarray, name: str, single: bool) -> np.ndarray:
+    """Unit rows as ``np.linalg.norm`` would make them; a zero row is the cosine error naming it."""
+    return unit_vectors(matrix, name, single=single, pairwise=True, fix="remove it or use dot_product")
 
 
 def _distances(a: Any, b: Any, metric: Literal["euclidean", "cityblock"]) -> float | np.ndarray:
@@ -113,7 +105,7 @@ def normalize(vectors: Any) -> np.ndarray:
     array([0.6, 0.8], dtype=float32)
     """
     matrix, single = as_vector_or_matrix(vectors, "vectors")
-    unit = _unit_rows(matrix, "vectors", single, problem="cannot normalize a zero vector",
+    unit = unit_vectors(matrix, "vectors", single=single, pairwise=True, problem="cannot normalize a zero vector",
                       fix="it has no direction: remove it")
     return unit[0] if single else unit
 
@@ -132,7 +124,7 @@ def cosine_similarity(a: Any, b: Any) -> float | np.ndarray:
     array([ 1.,  0., -1.], dtype=float32)
     """
     a_matrix, a_single, b_matrix, b_single = _pair(a, b)
-    scores = _unit_rows(a_matrix, "a", a_single) @ _unit_rows(b_matrix, "b", b_single).T
+    scores = _unit(a_matrix, "a", a_single) @ _unit(b_matrix, "b", b_single).T
     np.clip(scores, -1.0, 1.0, out=scores)
     return _shaped(scores, a_single, b_single)
 
@@ -176,42 +168,6 @@ def manhattan_distance(a: Any, b: Any) -> float | np.ndarray:
     return _distances(a, b, "cityblock")
 
 
-def most_similar(query_vector: Any, vectors: Any, keys: Any, k: int = 10,
-                 metric: Metric = "cosine") -> pd.DataFrame:
-    """Table of the ``k`` vectors most similar to a query: columns ``key`` and ``score``, best first.
-
-    :param query_vector: one query vector ``(dims,)``.
-    :param vectors: the candidates ``(n, dims)``.
-    :param keys: one label per row of ``vectors`` (words, sentences, ids...).
-    :param k: how many rows, ``1 <= k <= n``.
-    :param metric: ``"cosine"``, ``"dot"`` or ``"euclidean"`` (then ``score`` is a distance, smallest
-        first). Ties are listed lower row first, as in :func:`vectorlab.search.exhaustive_search`.
-
-    >>> vectors = np.array([[1.0, 0.0], [0.0, 1.0], [0.7, 0.7]])
-    >>> most_similar([1.0, 0.1], vectors, ["cat", "car", "dog"], k=2).round(3)
-       key  score
-    0  cat  0.995
-    1  dog  0.774
-    """
-    query, single = as_vector_or_matrix(query_vector, "query_vector")
-    if not single:
-        raise InvalidInputError(
-            f"query_vector must be one vector (dims,), got shape {query.shape}: "
-            "for a batch of queries use exhaustive_search"
-        )
-    vectors = as_matrix(vectors, "vectors")
-    if isinstance(keys, str | bytes):
-        raise InputTypeError("keys is a single string: pass one key per vector, e.g. a list of words")
-    try:
-        keys = np.fromiter(keys, dtype=object)
-    except TypeError:
-        raise InputTypeError(f"keys must be a list with one key per vector, got {type(keys).__name__}") from None
-    if keys.shape[0] != vectors.shape[0]:
-        raise InvalidInputError(f"got {keys.shape[0]} keys for {vectors.shape[0]} vectors: pass one key per vector")
-    indices, scores = exhaustive_search(query[0], vectors, k=k, metric=metric)
-    return pd.DataFrame({"key": keys[indices], "score": scores})
-
-
 PairwiseMetric = Literal["cosine", "dot", "euclidean", "manhattan"]
 
 
@@ -236,7 +192,7 @@ def pairwise_similarity_values(vectors: Any, metric: PairwiseMetric = "cosine") 
     if metric in ("euclidean", "manhattan"):
         return _finite(pdist(matrix, "euclidean" if metric == "euclidean" else "cityblock"), "distance")
     if metric == "cosine":
-        matrix = _unit_rows(matrix, "vectors", single=False)
+        matrix = _unit(matrix, "vectors", single=False)
     scores = _finite(matrix @ matrix.T, "dot product") if metric == "dot" else matrix @ matrix.T
     if metric == "cosine":
         np.clip(scores, -1.0, 1.0, out=scores)

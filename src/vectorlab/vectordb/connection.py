@@ -267,8 +267,8 @@ def _ensure_vector_extension(conn: Any) -> None:
 
 def _configured_url() -> tuple[str | None, str]:
     """``DATABASE_URL`` from the environment, else from ``.env`` at the project root (read as ``API_HOST`` is,
-    by :func:`vectorlab.hosts.load_environment`), with where it came from."""
-    from vectorlab.hosts import load_environment
+    by :func:`vectorlab.embed.hosts.load_environment`), with where it came from."""
+    from vectorlab.embed.hosts import load_environment
 
     if os.environ.get("DATABASE_URL"):
         return os.environ["DATABASE_URL"], "DATABASE_URL"

@@ -4,8 +4,8 @@ Every provider turns one batch of texts into a float32 matrix; the client around
 does the caching, input checks, batching and progress bar. Two run on this machine:
 :class:`UseProvider` (USE multilingual v3, numpy only, the default) and :class:`MiniLMProvider`
 (all-MiniLM-L6-v2, needs the torch extra); :class:`CacheOnlyProvider` only reads the cache. The
-OpenAI-compatible hosts share :class:`vectorlab.openai_provider.OpenAIProvider`. Which host is which
-is data: :mod:`vectorlab.hosts`. :func:`check_vectors` is the one gate every provider's answer passes
+OpenAI-compatible hosts share :class:`vectorlab.embed.openai_provider.OpenAIProvider`. Which host is which
+is data: :mod:`vectorlab.embed.hosts`. :func:`check_vectors` is the one gate every provider's answer passes
 before it is used or cached.
 """
 
@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from vectorlab import use_model
 from vectorlab._validation import check_int
+from vectorlab.embed import use_model
+from vectorlab.embed.hosts import HOSTS, LOCAL_INSTALL, Host
+from vectorlab.embed.tokens import ByteCounter, TiktokenCounter, TokenCounter, token_counter
 from vectorlab.errors import BadResponseError, ConfigurationError, InputError
-from vectorlab.hosts import HOSTS, LOCAL_INSTALL, Host
-from vectorlab.tokens import ByteCounter, TiktokenCounter, TokenCounter, token_counter
 
 __all__ = [
     "ModelInfo",
@@ -147,7 +147,7 @@ def check_vectors(matrix: Any, count: int, expected_dims: int | None, *, provide
 
 
 class Provider:
-    """Base class: one source of embeddings, described by its :class:`~vectorlab.hosts.Host` record.
+    """Base class: one source of embeddings, described by its :class:`~vectorlab.embed.hosts.Host` record.
 
     ``can_compute`` is False when it only reads the cache.
     """
@@ -237,7 +237,7 @@ class MiniLMProvider(Provider):
     max_batch_inputs = 256
 
     def __init__(self) -> None:
-        from vectorlab import local_model  # imports numpy only: torch is imported on the first miss
+        from vectorlab.embed import local_model  # imports numpy only: torch is imported on the first miss
 
         self._local = local_model
         self.can_compute = local_model.is_available()
@@ -287,7 +287,7 @@ def check_dimensions(dimensions: Any, choice: ModelChoice) -> int | None:
     if info.shortenable is False and dimensions == info.dims:
         return None  # asking for the only size there is: nothing to send
     if info.shortenable is False:
-        # Refused on purpose, though the offline endpoint (vectorlab.local_server) answers dimensions= for USE
+        # Refused on purpose, though the offline endpoint (vectorlab.embed.local_server) answers dimensions= for USE
         # as the API does: the endpoint imitates OpenAI's API so the talk's SDK code runs; this client states
         # what the model was trained for, and a model not trained for MRL loses meaning when cut.
         raise InputError(

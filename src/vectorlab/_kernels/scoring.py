@@ -1,7 +1,9 @@
 """Blocked scoring loops behind ``search_int8`` and ``rescore`` (a private kernel; inputs already checked).
 
-Both bound their memory by working in chunks of rows, and both keep ties in index order. Zero norms
-are reported through :func:`vectorlab._validation.check_nonzero`, naming the row in the caller's terms.
+Both bound their memory by working in chunks of rows, and both keep ties in index order. Pure: the
+queries arrive checked (finite, and nonzero for cosine). A score they cannot compute (a zero or
+non-finite indexed row, an overflow) is reported the one way the kernels have, by returning ``None``;
+the public function then names the offending row.
 """
 
 from __future__ import annotations
@@ -9,15 +11,12 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from vectorlab._hamming import rows_per_chunk
-from vectorlab._linalg import row_norms, unit_rows
-from vectorlab._topk import smallest_k
-from vectorlab._validation import check_nonzero
+from vectorlab._kernels.hamming import rows_per_chunk
+from vectorlab._kernels.linalg import row_norms, unit_rows
+from vectorlab._kernels.topk import smallest_k
 
-__all__ = ["int8_top_k", "rescore_top_k", "ZERO_COSINE"]
+__all__ = ["int8_top_k", "rescore_top_k"]
 
-ZERO_COSINE = "cosine similarity is undefined for a zero vector"
-_FIX = "remove it or use metric='dot'"
 Ids = npt.NDArray[np.int64]
 Scores = npt.NDArray[np.float32]
 
@@ -29,8 +28,10 @@ def _best(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[Ids, Scores]:
 
 
 def int8_top_k(queries: np.ndarray, codes: npt.NDArray[np.int8], width: np.ndarray, offset: np.ndarray,
-               k: int, cosine: bool) -> tuple[Ids, Scores]:
+               k: int, cosine: bool) -> tuple[Ids, Scores] | None:
     """Top k of ``queries @ (offset + (codes + 128) * width).T`` without building the float index.
+
+    ``None`` for cosine when a dequantized row has length zero (the caller names it).
 
     ``score = codes @ (query * width) + query @ offset``: one float32 product per block of codes (converted
     block by block), plus a per-query constant; cosine divides by both norms.
@@ -46,7 +47,6 @@ def int8_top_k(queries: np.ndarray, codes: npt.NDArray[np.int8], width: np.ndarr
         constant = q @ offset
         if cosine:
             q_norms = row_norms(q)
-            check_nonzero(q_norms, "query", problem=ZERO_COSINE, fix=_FIX, rows=np.arange(q_start, n_queries))
         kept_ids = np.empty((q.shape[0], 0), dtype=np.int64)
         kept_scores = np.empty((q.shape[0], 0), dtype=np.float32)
         for i_start in range(0, codes.shape[0], index_chunk):
@@ -54,8 +54,8 @@ def int8_top_k(queries: np.ndarray, codes: npt.NDArray[np.int8], width: np.ndarr
             scores = (block @ scaled_t).T + constant[:, np.newaxis]
             if cosine:
                 block_norms = row_norms(block * width + offset)
-                check_nonzero(block_norms, "the dequantized index_codes", problem=ZERO_COSINE, fix=_FIX,
-                              rows=np.arange(i_start, i_start + block.shape[0]))
+                if not block_norms.min() > 0:
+                    return None
                 scores = scores / (q_norms[:, np.newaxis] * block_norms)
             positions, negated = smallest_k(-scores, min(k, block.shape[0]))
             kept_ids, kept_scores = _best(np.concatenate([kept_ids, positions + i_start], axis=1),
@@ -66,11 +66,12 @@ def int8_top_k(queries: np.ndarray, codes: npt.NDArray[np.int8], width: np.ndarr
 
 
 def rescore_top_k(queries: np.ndarray, candidates: Ids, originals: np.ndarray, k: int,
-                  cosine: bool) -> tuple[Ids, Scores, bool]:
-    """Score each query's candidate rows exactly; return ``(ids, scores, finite)``, best first.
+                  cosine: bool) -> tuple[Ids, Scores] | None:
+    """Score each query's candidate rows exactly; return ``(ids, scores)``, best first.
 
-    ``finite`` is False when a score is NaN/inf: a gathered row held NaN/inf (perhaps written after an
-    earlier call proved the array finite) or a dot product overflowed; the caller reports which.
+    ``None`` when a score can't be computed: a gathered row held NaN/inf (perhaps written after an
+    earlier call proved the array finite) or was zero (cosine), or a dot product overflowed; the caller
+    reports which.
     For cosine both sides are scaled to unit length first, so huge or tiny vectors lose nothing.
     """
     n_queries, dims = queries.shape
@@ -84,19 +85,17 @@ def rescore_top_k(queries: np.ndarray, candidates: Ids, originals: np.ndarray, k
         gathered = originals[ids]  # (q, c, dims), a copy
         if cosine:
             query_norms = row_norms(q)
-            check_nonzero(query_norms, "query", problem=ZERO_COSINE, fix=_FIX, rows=np.arange(start, n_queries))
             flat = gathered.reshape(-1, dims)
             candidate_norms = row_norms(flat)
-            if not np.isfinite(candidate_norms).all():
-                return out_ids, out_scores, False
-            check_nonzero(candidate_norms, "original_vectors", problem=ZERO_COSINE, fix=_FIX, rows=ids)
+            if not candidate_norms.min() > 0 or not np.isfinite(candidate_norms).all():
+                return None
             gathered = unit_rows(flat, candidate_norms).reshape(gathered.shape)
             q = unit_rows(q, query_norms)
         with np.errstate(invalid="ignore", over="ignore"):
             scores = np.einsum("qcd,qd->qc", gathered, q)
         if not np.isfinite(scores).all():
-            return out_ids, out_scores, False
+            return None
         if cosine:
             np.clip(scores, -1.0, 1.0, out=scores)
         out_ids[start : start + chunk], out_scores[start : start + chunk] = _best(ids, scores, k)
-    return out_ids, out_scores, True
+    return out_ids, out_scores

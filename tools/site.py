@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vectorlab.notebook_runner import (
+from tools.notebook_runner import (
     MINUTES_PER_CODE_CELL,
     OFFLINE_ENV,
     WORDS_PER_MINUTE,
@@ -72,7 +72,7 @@ class SitePage:
     seconds: float
     figures: int
     minutes: float
-    """The learner's time by :func:`~vectorlab.notebook_runner.estimate_minutes` (prose and code cells)."""
+    """The learner's time by :func:`~tools.notebook_runner.estimate_minutes` (prose and code cells)."""
 
 
 def notebook_title(notebook: Mapping[str, Any], default: str) -> str:

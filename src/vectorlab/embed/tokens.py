@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, Protocol
 
-from vectorlab import use_model
+from vectorlab.embed import use_model
 
 __all__ = ["TokenCounter", "TiktokenCounter", "ByteCounter", "token_counter"]
 

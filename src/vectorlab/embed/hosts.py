@@ -4,9 +4,12 @@ A record says what a host is (label, the kind of provider that talks to it), whe
 endpoint and the variable that moves it), how it signs in (key variables), which model it uses by
 default and which variable changes it, its request limits, and how it names models (GitHub's
 ``openai/`` prefix, a cache folder of its own for models we know nothing about). Code reads the
-record; nothing branches on a host's name. :func:`read_settings` turns a record and the environment
-into the :class:`HostSettings` a provider is built from, and :func:`load_environment` is the one
-reader of ``.env``.
+record; nothing branches on a host's name.
+
+:func:`resolve_host` is the one road from ``API_HOST`` to a provider: it turns (the argument, the
+environment, ``.env``) into a :class:`HostChoice`, the host's :class:`HostSettings` (endpoint, key, model)
+and the reason it was chosen. :func:`~vectorlab.embed.create_client` and
+:func:`~vectorlab.embed.openai_settings` both start from it.
 """
 
 from __future__ import annotations
@@ -17,13 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from vectorlab.embed.local_model import LOCAL_MODEL_NAME
+from vectorlab.embed.use_model import USE_MODEL_NAME
 from vectorlab.errors import ConfigurationError
-from vectorlab.local_model import LOCAL_MODEL_NAME
-from vectorlab.use_model import USE_MODEL_NAME
 
 __all__ = [
     "Host", "HostSettings", "HOSTS", "API_HOSTS", "API_HOST_ALIASES", "DEFAULT_API_HOST", "ENV_VARIABLES",
-    "GITHUB_MODELS_ENDPOINT", "OFFLINE_FIX", "load_environment", "pick_host", "read_settings",
+    "GITHUB_MODELS_ENDPOINT", "OFFLINE_FIX", "HostChoice", "load_environment", "resolve_host", "host_settings",
 ]
 
 Kind = Literal["use", "minilm", "cache", "openai", "azure"]
@@ -68,7 +71,7 @@ class Host:
     rate_limit_hint: str = ""              # added to a 429's fix
     unreachable_fix: str = ""              # fix for a refused connection or a timeout; {endpoint}
     offline: bool = False                  # runs on this machine (no network)
-    serves_locally: bool = False           # get_openai_settings starts vectorlab.local_server for it
+    serves_locally: bool = False           # get_openai_settings starts vectorlab.embed.local_server for it
     sdk_client: Literal["OpenAI", "AzureOpenAI"] = "OpenAI"  # the openai SDK class that talks to it
     keyless_sign_in: bool = False          # with no key, sign in with Microsoft Entra ID (a bearer token)
     openai_v1_path: str = ""               # added to the endpoint for its plain OpenAI API (Azure: /openai/v1/)
@@ -146,16 +149,6 @@ class HostSettings:
     served_model: str | None = None
 
 
-def project_root() -> Path | None:
-    """The repository root, or None outside a checkout (see :func:`vectorlab.data.project_root`)."""
-    from vectorlab.data import project_root as find
-
-    try:
-        return find()
-    except FileNotFoundError:
-        return None
-
-
 def load_environment(env_file: str | os.PathLike[str] | None = None) -> dict[str, str]:
     """The process environment over the values of ``.env`` (real variables win; nothing is changed).
 
@@ -165,8 +158,10 @@ def load_environment(env_file: str | os.PathLike[str] | None = None) -> dict[str
     """
     from dotenv import dotenv_values
 
+    from vectorlab.data import project_root
+
     if env_file is None:
-        path = (project_root() or Path.cwd()) / ".env"
+        path = project_root(fallback=Path.cwd()) / ".env"
     else:
         path = Path(env_file)
         if not path.is_file():
@@ -177,7 +172,7 @@ def load_environment(env_file: str | os.PathLike[str] | None = None) -> dict[str
     return values
 
 
-def pick_host(api_host: str | None, env: Mapping[str, str]) -> tuple[Host, str]:
+def _pick_host(api_host: str | None, env: Mapping[str, str]) -> tuple[Host, str]:
     """``(host, why)`` from the argument, else ``API_HOST``, else the offline default.
 
     A ``GITHUB_TOKEN`` alone never picks GitHub Models: a Codespace always has one, and a workshop room
@@ -206,7 +201,7 @@ def _need(env: Mapping[str, str], name: str, host: Host, fix: str) -> str:
     return value
 
 
-def read_settings(host: Host, env: Mapping[str, str]) -> HostSettings:
+def host_settings(host: Host, env: Mapping[str, str]) -> HostSettings:
     """Endpoint, key and model of ``host`` from ``env``; a missing required variable is named with its fix."""
     endpoint = host.endpoint
     if host.endpoint_variable:
@@ -230,3 +225,32 @@ def read_settings(host: Host, env: Mapping[str, str]) -> HostSettings:
     served = env.get(host.served_model_variable, "").strip() or None if host.served_model_variable else None
     return HostSettings(host, endpoint, api_key, key_variable or (host.key_variables or (None,))[0], model,
                         version, served)
+
+
+@dataclass(frozen=True)
+class HostChoice:
+    """The provider ``API_HOST`` names, as this environment configures it, and why it was chosen."""
+
+    settings: HostSettings
+    reason: str                 # e.g. "API_HOST=github is set", "API_HOST is not set (the offline default)"
+    env: dict[str, str]         # the variables it was read from (environment over .env)
+
+    @property
+    def host(self) -> Host:
+        return self.settings.host
+
+
+def resolve_host(api_host: str | None = None, *, env: Mapping[str, str] | None = None,
+                 env_file: str | os.PathLike[str] | None = None) -> HostChoice:
+    """The one road from ``API_HOST`` to a host's settings: argument, else environment, else ``.env``.
+
+    ``env`` replaces the environment and ``.env`` entirely (for tests). A missing required variable
+    (a key, an endpoint, an Azure deployment) is a :class:`ConfigurationError` naming it and its fix.
+
+    >>> choice = resolve_host(env={})
+    >>> choice.host.name, choice.settings.model, choice.reason
+    ('use', 'use-multilingual-v3', 'API_HOST is not set (the offline default)')
+    """
+    variables = load_environment(env_file) if env is None else dict(env)
+    host, reason = _pick_host(api_host, variables)
+    return HostChoice(host_settings(host, variables), reason, variables)

@@ -17,9 +17,9 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from vectorlab.embed.hosts import resolve_host
+from vectorlab.embed.use_model import USE_MODEL_NAME
 from vectorlab.errors import ConfigurationError
-from vectorlab.hosts import load_environment, pick_host, read_settings
-from vectorlab.use_model import USE_MODEL_NAME
 
 __all__ = ["OpenAISettings", "openai_settings", "LOCAL_API_KEY", "AZURE_SCOPE", "default_azure_token_provider"]
 
@@ -69,7 +69,7 @@ def _shared_local_server() -> Any:
         if _local_server is None or _local_server.closed:
             import atexit
 
-            from vectorlab.local_server import serve_embeddings
+            from vectorlab.embed.local_server import serve_embeddings
 
             _local_server = serve_embeddings()
             atexit.register(_local_server.close)
@@ -83,13 +83,13 @@ def openai_settings(api_host: str | None = None, *, env: Mapping[str, str] | Non
 
     The provider is picked as :func:`create_client` picks it (``api_host``, else ``API_HOST``, else
     ``use``). Offline (``use``) it starts the OpenAI-compatible endpoint of
-    :mod:`vectorlab.local_server` once per process, on 127.0.0.1, serving USE multilingual v3; for a cloud
+    :mod:`vectorlab.embed.local_server` once per process, on 127.0.0.1, serving USE multilingual v3; for a cloud
     provider it returns the real endpoint and key (Azure: its ``/openai/v1/`` endpoint, where the
     deployment name is the model). ``minilm`` and ``cache`` have no endpoint: a :class:`ConfigurationError`
     says so.
     """
-    env = load_environment(env_file) if env is None else dict(env)
-    host, _ = pick_host(api_host, env)
+    choice = resolve_host(api_host, env=env, env_file=env_file)
+    host, settings = choice.host, choice.settings
     if host.serves_locally:
         server = _shared_local_server()
         return OpenAISettings(server.base_url, LOCAL_API_KEY, server.model, host.name)
@@ -97,7 +97,6 @@ def openai_settings(api_host: str | None = None, *, env: Mapping[str, str] | Non
         raise ConfigurationError(
             f"API_HOST={host.name} has no OpenAI-compatible endpoint (the local one serves {USE_MODEL_NAME}): "
             "unset API_HOST for the offline endpoint, or set API_HOST=github (or azure, openai, ollama)")
-    settings = read_settings(host, env)
     endpoint = settings.endpoint or ""
     if host.openai_v1_path:  # e.g. Azure's OpenAI-compatible /openai/v1/ endpoint, the deployment as model
         endpoint = f"{endpoint.rstrip('/')}{host.openai_v1_path}"

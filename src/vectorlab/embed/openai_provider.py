@@ -1,12 +1,15 @@
 """The OpenAI-compatible hosts (GitHub Models, Azure OpenAI, OpenAI.com, Ollama) through the ``openai`` SDK.
 
-One class, configured by a :class:`~vectorlab.hosts.HostSettings` record. The SDK does the retries
+One class, configured by a :class:`~vectorlab.embed.hosts.HostSettings` record. The SDK does the retries
 (``max_retries``: 408/409/429/5xx, timeouts and lost connections, with exponential backoff and
 jitter, honouring ``Retry-After``); this module adds only what the SDK lacks: an overall deadline
-per request (:mod:`vectorlab._deadline`), giving up at once on a ``Retry-After`` longer than we wait,
+per request (:mod:`vectorlab.embed._deadline`), giving up at once on a ``Retry-After`` longer than we wait,
 messages that say what to fix, and a strict reading of the answer. No message, log line or chained
-exception holds a key: every text goes through :func:`vectorlab.errors.redact`, and errors are
-raised outside the SDK's ``except`` block, so ``__context__`` holds nothing from the SDK.
+exception holds a key: errors are raised outside the SDK's ``except`` block, so ``__context__`` holds
+nothing from the SDK, and their text, like :meth:`OpenAIProvider.banner` and :meth:`OpenAIProvider.details`,
+is redacted once, at the client's edge (:class:`vectorlab.embed.client.EmbeddingClient`), with
+:meth:`OpenAIProvider.secrets`. The one exception: a server's own message is cut to 300 characters, and a
+cut must not leave half a key for the edge to miss, so it is redacted before the cut.
 """
 
 from __future__ import annotations
@@ -23,18 +26,10 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import numpy as np
 
-from vectorlab._deadline import RETRYABLE, DeadlineExceeded, DeadlineTransport, retry_after_seconds
 from vectorlab._validation import check_int
-from vectorlab.errors import (
-    AuthenticationError,
-    BadResponseError,
-    ConfigurationError,
-    ModelNotFoundError,
-    ProviderError,
-    redact,
-)
-from vectorlab.hosts import OFFLINE_FIX, HostSettings
-from vectorlab.providers import (
+from vectorlab.embed._deadline import RETRYABLE, DeadlineExceeded, DeadlineTransport, retry_after_seconds
+from vectorlab.embed.hosts import OFFLINE_FIX, HostSettings
+from vectorlab.embed.providers import (
     KNOWN_MODELS,
     OPENAI_MAX_INPUT_TOKENS,
     OPENAI_MAX_INPUTS,
@@ -45,10 +40,18 @@ from vectorlab.providers import (
     canonical_model,
     model_info,
 )
+from vectorlab.errors import (
+    AuthenticationError,
+    BadResponseError,
+    ConfigurationError,
+    ModelNotFoundError,
+    ProviderError,
+    redact,
+)
 
 __all__ = ["OpenAIProvider", "RetryPolicy"]
 
-logger = logging.getLogger("vectorlab.client")
+logger = logging.getLogger("vectorlab.embed.client")
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,7 @@ class _SignInFailed(Exception):
 
 
 class OpenAIProvider(Provider):
-    """An OpenAI-compatible ``/embeddings`` endpoint, described by ``settings`` (see :mod:`vectorlab.hosts`)."""
+    """An OpenAI-compatible ``/embeddings`` endpoint, described by ``settings`` (see :mod:`vectorlab.embed.hosts`)."""
 
     def __init__(self, settings: HostSettings, *, retry: RetryPolicy | None = None,
                  azure_token_provider: Callable[[], str] | None = None,
@@ -157,7 +160,7 @@ class OpenAIProvider(Provider):
         self._token_provider = azure_token_provider
         self._token: str | None = None  # the last bearer token, only so that messages can be scrubbed of it
         self._sign_in = azure_sign_in
-        self.endpoint = redact(_shown(settings.endpoint or ""), self.secrets())  # for messages: no password, no key
+        self.endpoint = _shown(settings.endpoint or "")  # for messages: no password, no query
         base_url, query = _split_query(settings.endpoint or "")
         self.transport = DeadlineTransport(max_retry_after=self.retry.max_retry_after, clock=self.retry.clock,
                                            max_retries=self.retry.max_retries, label=self.name)
@@ -178,8 +181,8 @@ class OpenAIProvider(Provider):
         return f"OpenAIProvider({self.name!r}, endpoint={self.endpoint!r})"
 
     def banner(self, model: str) -> str:
-        """The host's sentence, with the endpoint (passwords and keys hidden)."""
-        return redact(self.host.banner.format(model=model, endpoint=self.endpoint), self.secrets())
+        """The host's sentence, with the endpoint (no password, no query)."""
+        return self.host.banner.format(model=model, endpoint=self.endpoint)
 
     def details(self) -> str:
         """Endpoint and sign-in method."""
@@ -189,7 +192,7 @@ class OpenAIProvider(Provider):
             auth = f"key from {self.key_variable}"
         else:
             auth = f"no key ({self.key_variable} is not set)" if self.key_variable else "no key"
-        return redact(f"{self.label} at {self.endpoint}, {auth}", self.secrets())
+        return f"{self.label} at {self.endpoint}, {auth}"
 
     def secrets(self) -> list[str]:
         """The key, the last keyless sign-in token, and any password or query value in the endpoint."""
@@ -259,7 +262,7 @@ class OpenAIProvider(Provider):
         raise failure  # outside the except blocks: __context__ holds nothing of the SDK's
 
     def _fail(self, kind: type[ProviderError], message: str, choice: ModelChoice, **extra: Any) -> ProviderError:
-        return kind(redact(message, self.secrets()), provider=self.name, model=choice.request_name, **extra)
+        return kind(message, provider=self.name, model=choice.request_name, **extra)
 
     def _server_message(self, body: Any, text: str = "") -> str:
         error = body.get("error", body) if isinstance(body, dict) else body
@@ -267,7 +270,7 @@ class OpenAIProvider(Provider):
             message = error.get("message") or json.dumps(error)[:300]
         else:
             message = str(error or text or "no details")
-        return redact(str(message)[:300], self.secrets()).rstrip(".")
+        return redact(str(message), self.secrets())[:300].rstrip(".")  # before the cut: no half key
 
     def _unreachable(self, failure: str, choice: ModelChoice, request: Any, deadline: bool = False) -> ProviderError:
         attempts = _attempts(request)

@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterator
 import httpx2
 import openai
 
-logger = logging.getLogger("vectorlab.client")
+logger = logging.getLogger("vectorlab.embed.client")
 
 __all__ = ["DeadlineTransport", "DeadlineExceeded", "retry_after_seconds", "RETRYABLE"]
 

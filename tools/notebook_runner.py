@@ -12,7 +12,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ __all__ = [
     "static_image_env",
     "kernelspec_metadata",
     "execute_notebook",
+    "run_notebook",
     "WORDS_PER_MINUTE",
     "MINUTES_PER_CODE_CELL",
     "estimate_minutes",
@@ -165,23 +166,21 @@ def _quiet_transport() -> tuple[Any, str | None]:
     return config, None  # Windows without Curve: TCP on 127.0.0.1 (ipykernel may warn)
 
 
-def execute_notebook(path: str | os.PathLike[str], *, write: bool = False, timeout: int = 600,
-                     env: Mapping[str, str] | None = None, output: str | os.PathLike[str] | None = None) -> float:
-    """Run every cell of the notebook at ``path`` top to bottom and return the seconds it took.
+def run_notebook(path: str | os.PathLike[str], *, timeout: int = 600, env: Mapping[str, str] | None = None,
+                 extra_cells: Sequence[str] = ()) -> Any:
+    """Execute the notebook at ``path`` top to bottom, plus ``extra_cells`` appended (never saved), and
+    return the executed notebook (an ``nbformat`` node; the file is not touched).
 
     Cells run with the notebook's folder as working directory, in a fresh kernel whose environment is
-    this process's plus ``env`` (default :data:`OFFLINE_ENV`; add :func:`static_image_env` for figures
-    with PNGs). A failing cell raises ``nbclient.exceptions.CellExecutionError`` naming the cell. With
-    ``write=True`` the outputs are saved back into the file; otherwise the file is left untouched.
-    ``output`` saves the executed notebook to another path instead (its folder is created).
-    The saved notebook's ``kernelspec`` is that of the kernel that ran it (:func:`kernelspec_metadata`),
-    and its ``language_info`` has no ``version`` (a patch release apart would mark it modified in Lab).
+    this process's plus ``env`` (default :data:`OFFLINE_ENV`). A failing cell raises
+    ``nbclient.exceptions.CellExecutionError`` naming the cell.
     """
     import nbformat
     from nbclient import NotebookClient
 
     path = Path(path)
     notebook = nbformat.read(path, as_version=4)
+    notebook.cells.extend(nbformat.v4.new_code_cell(source) for source in extra_cells)
     config, socket_folder = _quiet_transport()
     client = NotebookClient(
         notebook,
@@ -192,13 +191,29 @@ def execute_notebook(path: str | os.PathLike[str], *, write: bool = False, timeo
         coalesce_streams=True,  # one progress bar per cell, not one output per refresh
         config=config,
     )
-    start = time.perf_counter()
     try:
         with _environment(OFFLINE_ENV if env is None else env):
             client.execute()
     finally:
         if socket_folder is not None:
             shutil.rmtree(socket_folder, ignore_errors=True)
+    return notebook
+
+
+def execute_notebook(path: str | os.PathLike[str], *, write: bool = False, timeout: int = 600,
+                     env: Mapping[str, str] | None = None, output: str | os.PathLike[str] | None = None) -> float:
+    """Run every cell of the notebook at ``path`` top to bottom and return the seconds it took.
+
+    As :func:`run_notebook` (add :func:`static_image_env` to ``env`` for figures with PNGs). With
+    ``write=True`` the outputs are saved back into the file; otherwise the file is left untouched.
+    ``output`` saves the executed notebook to another path instead (its folder is created).
+    The saved notebook's ``kernelspec`` is that of the kernel that ran it (:func:`kernelspec_metadata`),
+    and its ``language_info`` has no ``version`` (a patch release apart would mark it modified in Lab).
+    """
+    import nbformat
+
+    start = time.perf_counter()
+    notebook = run_notebook(path, timeout=timeout, env=env)
     elapsed = time.perf_counter() - start
     notebook.metadata["kernelspec"] = kernelspec_metadata(KERNEL_NAME)
     # The exact Python version (3.11.7) differs between machines, and JupyterLab then marks the notebook

@@ -8,7 +8,7 @@ queries rather than the large score block (exact: negation commutes with roundin
 * one query over at most 2,048 vectors (the notebooks' sizes): a partition of the score row's values
   and a stable sort of the few at the cut, with the fewest numpy calls (1.25-1.6x faster);
 * up to 4 queries over at most 2,048 vectors: one stable sort per row;
-* otherwise the grouped selection of :mod:`vectorlab._topk`, on blocks of queries of at most 256 MB.
+* otherwise the grouped selection of :mod:`vectorlab._kernels.topk`, on blocks of queries of at most 256 MB.
 
 Every path gives the same results: best first, equal scores by lower index (also at the k-th place).
 """
@@ -20,8 +20,8 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from vectorlab._linalg import in_safe_range, unit_rows
-from vectorlab._topk import smallest_k
+from vectorlab._kernels.linalg import in_safe_range, unit_rows
+from vectorlab._kernels.topk import smallest_k
 
 __all__ = ["top_k"]
 

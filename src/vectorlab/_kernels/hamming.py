@@ -8,7 +8,7 @@ Speed tricks, each measured against faiss ``IndexBinaryFlat`` in ``benchmarks/be
 * a batch scans the index in tiles of columns whose XOR buffer stays in cache (1.8x faster batches on a
   machine with slow memory);
 * large batches spread chunks of queries over threads (numpy releases the GIL in its loops);
-* the top k comes from :mod:`vectorlab._topk`, or for small indexes from a per-row histogram of
+* the top k comes from :mod:`vectorlab._kernels.topk`, or for small indexes from a per-row histogram of
   distances (a Hamming distance takes only ``bits + 1`` values).
 """
 
@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import numpy.typing as npt
 
-from vectorlab._topk import group_size, smallest_k, smallest_k_with_kth
+from vectorlab._kernels.topk import group_size, smallest_k, smallest_k_with_kth
 
 __all__ = ["as_words", "hamming_block", "hamming_matrix", "search_words", "rows_per_chunk"]
 

@@ -3,20 +3,20 @@
 So the real ``openai`` SDK code of the talk runs with no key and no network::
 
     from openai import OpenAI
-    from vectorlab.local_server import serve_embeddings
+    from vectorlab.embed.local_server import serve_embeddings
 
     with serve_embeddings() as server:                     # http://127.0.0.1:<free port>/v1
         sdk = OpenAI(base_url=server.base_url, api_key="not-needed")
         response = sdk.embeddings.create(model=server.model, input=["big dog", "perro"])
 
-(``vectorlab.client.openai_settings()`` starts one for the process and hands back these settings.)
+(``vectorlab.embed.client.openai_settings()`` starts one for the process and hands back these settings.)
 
 What it answers, in OpenAI's shapes: ``POST /v1/embeddings`` (``input`` a string or a list of up to
 2,048 strings; ``encoding_format`` ``float`` or ``base64``, the latter being the SDK's default;
 ``dimensions``, see below) and ``GET /v1/models`` and ``GET /v1/models/{id}``. Errors come back as
 OpenAI's ``{"error": {"message", "type", "param", "code"}}`` with the same status codes (400 bad request,
 404 unknown model or path, 405, 411, 413), so the SDK raises its usual ``BadRequestError``/``NotFoundError``.
-Input is checked by :func:`vectorlab.use_model.embed_use`: empty or emoji-only texts and texts over
+Input is checked by :func:`vectorlab.embed.use_model.embed_use`: empty or emoji-only texts and texts over
 8,191 pieces are 400s.
 
 ``dimensions=d`` is answered as OpenAI's API answers it for its Matryoshka (MRL) models
@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from vectorlab import use_model
+from vectorlab.embed import use_model
 from vectorlab.errors import InputError
 
 __all__ = ["EmbeddingServer", "serve_embeddings", "MAX_INPUTS", "MAX_BODY_BYTES"]
