@@ -95,3 +95,99 @@ def test_redacting_twice_changes_nothing_more(text, secrets):
 ])
 def test_examples(text, secrets, expected):
     assert redact(text, secrets) == expected
+
+
+# --- passwords a driver cuts into pieces: the real psycopg/libpq, a port that refuses (127.0.0.1:1) -----------
+
+import logging  # noqa: E402
+
+import psycopg  # noqa: E402
+from exception_chains import exception_chain  # noqa: E402
+
+from vectorlab import vectordb  # noqa: E402
+
+# Each holds what libpq splits at: an unencoded '@' (it ends the password at the first one and quotes the rest
+# as the host), a space (it quotes the spaced value), ':' (the port) and '/' (it stops looking for a password).
+CUT_PASSWORDS = ["p@ssw0rd!", "Sup3r@Secret-Pass-42", "Winter 2024@corp", "Horse:Battery:Staple",
+                 "Gr33n/Leaf@Tree", "pa/ssW0RD", "p@ss/w:rd", "my secret pass", "ab@34", "Tu rn:st/le@Gate99"]
+
+
+# libpq (through psycopg) quotes a fragment of these: as the host, the port or the spaced value it refuses.
+LIBPQ_QUOTES_A_PIECE = ["p@ssw0rd!", "Sup3r@Secret-Pass-42", "Winter 2024@corp", "p@ss/w:rd",
+                        "my secret pass", "ab@34", "Tu rn:st/le@Gate99"]
+
+
+def twin(password):
+    """The same shape with other characters: a fragment found in both messages is the message's own text."""
+    return "".join("Z" if c.isupper() else "z" if c.isalpha() else "9" if c.isdigit() else c for c in password)
+
+
+def fragments_shown(password, text, twin_text):
+    """Every piece of ``password`` (2 characters or more) shown in ``text`` that is not template text."""
+    pieces = {password[i:j] for i in range(len(password)) for j in range(i + 2, len(password) + 1)}
+    return sorted(piece for piece in pieces if piece in text and piece not in twin_text)
+
+
+def everything_said(error, records):
+    """Every text a user, a debugger or a log handler may see: the whole chain (messages, args, attributes)
+    and every log record of the attempt, at DEBUG level, from every logger (psycopg's included)."""
+    texts = [text for link in exception_chain(error) for text in (str(link), repr(link.args), repr(vars(link)))]
+    return "\n".join(texts + [record.getMessage() for record in records])
+
+
+def failed_connection(url, via, monkeypatch, caplog):
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG):
+        if via == "argument":
+            monkeypatch.delenv("DATABASE_URL", raising=False)
+            call = lambda: vectordb.connect(url, connect_timeout=3)  # noqa: E731
+        else:
+            monkeypatch.setenv("DATABASE_URL", url)
+            call = lambda: vectordb.connect(connect_timeout=3)  # noqa: E731
+        with pytest.raises(vectordb.DatabaseConnectionError) as caught:
+            call()
+    return caught.value, everything_said(caught.value, caplog.records)
+
+
+@pytest.mark.parametrize("via", ["argument", "DATABASE_URL"])
+@pytest.mark.parametrize("password", CUT_PASSWORDS)
+def test_no_fragment_of_a_password_anywhere_after_a_failed_connection(password, via, monkeypatch, caplog):
+    error, said = failed_connection(f"postgresql://admin:{password}@127.0.0.1:1/app", via, monkeypatch, caplog)
+    _, twin_said = failed_connection(f"postgresql://admin:{twin(password)}@127.0.0.1:1/app", via, monkeypatch,
+                                     caplog)
+    assert fragments_shown(password, said, twin_said) == [], said
+    message = str(error)
+    assert ("DATABASE_URL" if via == "DATABASE_URL" else "database_url argument") in message
+    assert "Fix:" in message and "postgresql://USER:PASSWORD@HOST" in message
+
+
+@pytest.mark.parametrize(("password", "why"), [
+    ("p@ssw0rd!", "2 '@' signs before the host"),
+    ("Sup3r@Secret-Pass-42", "2 '@' signs before the host"),
+    ("Winter 2024@corp", "holds a space"),
+    ("Gr33n/Leaf@Tree", "2 '@' signs before the host"),
+    ("pa/ssW0RD", "a '/' comes before the '@'"),
+])
+def test_a_password_libpq_would_misread_is_refused_before_anything_is_sent(password, why, caplog):
+    # The issue's URLs: libpq read 'ssw0rd!@127.0.0.1' as the host, and psycopg logged it while resolving it.
+    with caplog.at_level(logging.DEBUG), pytest.raises(vectordb.DatabaseConnectionError, match=why) as caught:
+        vectordb.connect(f"postgresql://admin:{password}@127.0.0.1:1/app", connect_timeout=3)
+    assert "not a valid PostgreSQL connection string" in str(caught.value) and "%40" in str(caught.value)
+    assert not [r for r in caplog.records if r.name.startswith("psycopg")]  # nothing was attempted
+
+
+@pytest.mark.parametrize("password", CUT_PASSWORDS)
+def test_redact_hides_every_piece_libpq_quotes_back(password):
+    # Straight to psycopg/libpq (no vectorlab check first): whatever it says about the URL, redact() given
+    # the password as its author meant it leaves no fragment of it.
+    def libpq_says(secret):
+        try:
+            psycopg.connect(f"postgresql://admin:{secret}@127.0.0.1:1/app", connect_timeout=3).close()
+        except psycopg.Error as error:
+            return str(error)
+        raise AssertionError("port 1 accepted a connection")
+
+    said, twin_said = libpq_says(password), libpq_says(twin(password))
+    if password in LIBPQ_QUOTES_A_PIECE:  # the raw message does show a fragment: this test can fail
+        assert fragments_shown(password, said, twin_said)
+    assert fragments_shown(password, redact(said, [password]), redact(twin_said, [twin(password)])) == []
