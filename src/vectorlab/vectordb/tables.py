@@ -64,17 +64,17 @@ def _check_replaceable(cursor: psycopg.Cursor[Any], table: TableName) -> None:
     """Refuse a name that PostgreSQL resolves to something :func:`load_table` must not drop: a view, a
     sequence, ... (``DROP TABLE`` would fail with a raw ``WrongObjectType``) or a system catalog (a bare
     ``pg_class`` resolves to ``pg_catalog.pg_class`` before any schema of yours)."""
-    if table.schema in _SYSTEM_SCHEMAS or (table.schema or "").startswith("pg_toast"):
-        raise NotATableError(
-            f"table name {str(table)!r} is in {table.schema}, PostgreSQL's own system schema, where load_table "
-            "must not create tables. Fix: use a schema of yours (e.g. 'public."
-            f"{table.name}')")
     row = cursor.execute(
         "SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE c.oid = to_regclass(%s)",
         (table.identifier().as_string(cursor),),
     ).fetchone()
     if row is None:
+        if table.schema in _SYSTEM_SCHEMAS or (table.schema or "").startswith("pg_toast"):
+            raise NotATableError(
+                f"table name {str(table)!r} is in {table.schema}, PostgreSQL's own system schema, where load_table "
+                "must not create tables. Fix: use a schema of yours (e.g. 'public."
+                f"{table.name}')")
         return
     schema, relname, kind = row
     if schema in _SYSTEM_SCHEMAS or schema.startswith("pg_toast"):
