@@ -357,3 +357,116 @@ def test_memory_hungry_inputs_fail_cleanly_in_a_subprocess(setup, call, error, m
     assert done.returncode == 0, done.stderr[-2000:]  # no crash, no MemoryError traceback
     name, text = json.loads(done.stdout.strip().splitlines()[-1])
     assert name == error and re.search(message, text), (name, text)
+
+
+# Extra columns typed from the values that are there: None (and NaN, pd.NA) are NULL, never the text 'None',
+# and never turn a column of numbers into text. Each row: values, the SQL type, the values read back.
+EXTRA_COLUMN_CASES = [
+    ("int with None", [1999, None], "bigint", [1999, None]),
+    ("None first", [None, 2001], "bigint", [None, 2001]),
+    ("numpy ints with None", [np.int64(1999), None], "bigint", [1999, None]),
+    ("float with None", [1.5, None], "double precision", [1.5, None]),
+    ("float with NaN", [1.5, float("nan")], "double precision", [1.5, None]),
+    ("bool with None", [True, None], "boolean", [True, None]),
+    ("text with None", ["Alien", None], "text", ["Alien", None]),
+    ("all None", [None, None], "text", [None, None]),
+    ("int with pd.NA", "pd.NA", "bigint", [1999, None]),
+]
+
+
+@pytest.mark.parametrize(("values", "sql_type", "read_back"), [pytest.param(*case[1:], id=case[0])
+                                                               for case in EXTRA_COLUMN_CASES])
+def test_extra_columns_are_typed_from_their_values_with_none_as_null(setup, values, sql_type, read_back):
+    import pandas as pd
+
+    conn, _, schema, _, _ = setup
+    if values == "pd.NA":
+        values = pd.array([1999, None], dtype="Int64")
+    target = f"{schema}.extras"
+    vectordb.load_table(conn, target, ["a", "b"], unit(2), extra_columns={"x": values})
+    assert vectordb.column_type(conn, target, "x") == (sql_type, None)
+    rows = conn.execute(f"SELECT x FROM {target} ORDER BY id", prepare=False).fetchall()
+    assert [row[0] for row in rows] == read_back
+
+
+# Rows with a NULL embedding (a table made outside load_table) are never results: every search and rescored
+# search gives the float64 brute force over the rows that have a vector, for each operator.
+NULL_TABLE_ROWS, NULL_DIMS = 30, 8
+
+
+@pytest.fixture(scope="module")
+def null_table(setup):
+    conn, _, schema, _, _ = setup
+    rng = np.random.default_rng(11)
+    vectors = rng.standard_normal((NULL_TABLE_ROWS, NULL_DIMS)).astype(np.float32)
+    present = np.arange(NULL_TABLE_ROWS) % 3 != 1  # every third row has no vector
+    target = f"{schema}.made_outside"
+    conn.execute(f"CREATE TABLE {target} (id bigint PRIMARY KEY, key text, embedding vector({NULL_DIMS}))")
+    with conn.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {target} VALUES (%s, %s, %s)",
+                           [(i, f"k{i}", vectors[i] if present[i] else None) for i in range(NULL_TABLE_ROWS)])
+    return target, vectors.astype(np.float64), present
+
+
+def brute_force(query, vectors, present, operator):
+    """float64 distances as pgvector defines them, over the rows that have a vector."""
+    q = query.astype(np.float64)
+    distance = {"<=>": lambda v: 1 - v @ q / (np.linalg.norm(v, axis=1) * np.linalg.norm(q)),
+                "<#>": lambda v: -(v @ q),
+                "<->": lambda v: np.linalg.norm(v - q, axis=1),
+                "<+>": lambda v: np.abs(v - q).sum(axis=1)}[operator](vectors)
+    distance[~present] = np.inf
+    order = np.argsort(distance, kind="stable")[: int(present.sum())]
+    return order, distance[order]
+
+
+NULL_SEARCHES = [
+    (f"{function} {operator} k={k}", function, operator, k)
+    for function in ("search", "search exact", "search_rescored halfvec", "search_rescored binary")
+    for operator in ("<=>", "<#>", "<->", "<+>")
+    for k in (5, 20, 25)  # 20: every row that has a vector; 25: more (today's main returned NULL rows, NaN)
+]
+
+
+@pytest.mark.parametrize(("function", "operator", "k"), [pytest.param(*case[1:], id=case[0])
+                                                         for case in NULL_SEARCHES])
+def test_rows_with_a_null_embedding_are_never_results(setup, null_table, function, operator, k):
+    conn = setup[0]
+    target, vectors, present = null_table
+    query = np.random.default_rng(5).standard_normal(NULL_DIMS).astype(np.float32)
+    if k > present.sum():
+        with pytest.raises(InvalidArgumentError, match=f"k={k} is larger than the 20 rows .*10 of its 30 rows have "
+                                                       "a NULL embedding"):
+            run_search(conn, target, query, function, operator, k)
+        return
+    ids, distances = run_search(conn, target, query, function, operator, k)
+    expected_ids, expected = brute_force(query, vectors, present, operator)
+    assert present[ids].all() and np.isfinite(distances).all()
+    np.testing.assert_allclose(distances, expected[:k], rtol=1e-5, atol=1e-5)
+    assert list(ids) == list(expected_ids[:k])
+
+
+def run_search(conn, target, query, function, operator, k):
+    if function.startswith("search_rescored"):
+        # every row with a vector is a candidate: the rescored top-k is the exact one
+        return vectordb.search_rescored(conn, target, query, k=k, operator=operator, candidates=NULL_TABLE_ROWS,
+                                        quantization=function.split()[1])
+    return vectordb.search(conn, target, query, k=k, operator=operator,
+                           exact=True if function == "search exact" else None)
+
+
+@pytest.mark.parametrize("method", ["hnsw", "ivfflat"])
+def test_an_index_over_null_embeddings_serves_only_rows_with_a_vector(setup, null_table, method):
+    conn = setup[0]
+    target, vectors, present = null_table
+    create = vectordb.create_hnsw_index if method == "hnsw" else vectordb.create_ivfflat_index
+    create(conn, target, "<->")
+    try:
+        query = np.random.default_rng(6).standard_normal(NULL_DIMS).astype(np.float32)
+        ids, distances = vectordb.search(conn, target, query, k=10, operator="<->", exact=False,
+                                         ef_search=40, probes=1)
+        expected_ids, expected = brute_force(query, vectors, present, "<->")
+        assert present[ids[ids >= 0]].all() and list(ids) == list(expected_ids[:10])
+        np.testing.assert_allclose(distances, expected[:10], rtol=1e-5, atol=1e-5)
+    finally:
+        vectordb.drop_indexes(conn, target)
