@@ -99,6 +99,10 @@ def create_hnsw_index(conn: psycopg.Connection[Any], table: str, operator: str =
     trades speed for recall. The name is derived from the table, column, method and operator class,
     cut to fit 63 bytes and followed by a short hash, so it never collides with another's; the same
     index asked for again (other ``m``, say) replaces the previous one. Returns the index name.
+
+    pgvector indexes at most 2,000 dimensions of ``vector``, 4,000 of ``halfvec`` and 64,000 bits
+    (:data:`MAX_INDEX_DIMENSIONS`): more is an :class:`IndexLimitError` naming the fix, before anything
+    is sent. Rows whose vector is NULL are left out of the index (and of every search).
     """
     options = {"m": check_whole(m, "m", *M_RANGE),
                "ef_construction": check_whole(ef_construction, "ef_construction", 4, EF_CONSTRUCTION_MAX)}

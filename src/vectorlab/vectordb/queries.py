@@ -246,6 +246,9 @@ def search(conn: psycopg.Connection[Any], table: str, query: Any, k: int = 10, o
            ef_search: int | None = None, probes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` rows nearest to each query: ``SELECT id, embedding <=> q ... ORDER BY ... LIMIT k``.
 
+    Rows whose vector is NULL (a table filled outside :func:`load_table`) have no distance and are never
+    results (``WHERE embedding IS NOT NULL``); ``k`` counts only the rows that have one.
+
     :param query: one vector ``(dims,)`` or a batch ``(m, dims)`` (one SQL query each); never a zero
         vector. For ``"<=>"`` the unit vector is sent (the cosine distance does not depend on length).
     :param k: at most the table's number of rows.

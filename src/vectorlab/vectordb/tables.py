@@ -332,8 +332,10 @@ def load_table(conn: psycopg.Connection[Any], table: str, keys: Sequence[str], v
     ``table`` is ``"name"`` or ``"schema.name"`` (the schema must exist); every name follows the
     identifier rule (at most 63 bytes, no NUL). Columns: ``id bigint`` (the row number in ``keys``),
     ``key text`` (unique), ``embedding vector(dims)`` (or ``halfvec(dims)`` with
-    ``vector_type="halfvec"``: half the storage), then the extra columns (``bigint``, ``double
-    precision``, ``boolean`` or ``text`` from their values).
+    ``vector_type="halfvec"``: half the storage, for vectors half precision can hold, else
+    :class:`HalfPrecisionError`), then the extra columns (``bigint``, ``double precision``, ``boolean``
+    or ``text`` from the values that are there: ``None``, NaN and ``pd.NA`` are NULL). A name that
+    resolves to a view, a sequence or a system catalog is refused (:class:`NotATableError`), never dropped.
 
     Everything happens in **one transaction**: drop the old table, create the new one, ``COPY`` the
     rows in binary batches of ``batch_size``, ``ANALYZE``. Running it twice gives the same table (no
