@@ -135,29 +135,43 @@ def everything_said(error, records):
     return "\n".join(texts + [record.getMessage() for record in records])
 
 
-def failed_connection(url, via, monkeypatch, caplog):
+def debug_logs(caplog):
+    """Every logger at DEBUG, psycopg's too (it sets itself to WARNING unless told otherwise)."""
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="psycopg")
+
+
+def failed_connection(url, via, monkeypatch, caplog, tmp_path=None):
     caplog.clear()
-    with caplog.at_level(logging.DEBUG):
-        if via == "argument":
-            monkeypatch.delenv("DATABASE_URL", raising=False)
-            call = lambda: vectordb.connect(url, connect_timeout=3)  # noqa: E731
-        else:
-            monkeypatch.setenv("DATABASE_URL", url)
-            call = lambda: vectordb.connect(connect_timeout=3)  # noqa: E731
-        with pytest.raises(vectordb.DatabaseConnectionError) as caught:
-            call()
+    debug_logs(caplog)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    if via == "argument":
+        call = lambda: vectordb.connect(url, connect_timeout=3)  # noqa: E731
+    elif via == "DATABASE_URL":
+        monkeypatch.setenv("DATABASE_URL", url)
+        call = lambda: vectordb.connect(connect_timeout=3)  # noqa: E731
+    else:  # .env at the project root
+        (tmp_path / ".env").write_text(f"DATABASE_URL={url}\n", encoding="utf-8")
+        monkeypatch.setenv("VECTORLAB_ROOT", str(tmp_path))
+        call = lambda: vectordb.connect(connect_timeout=3)  # noqa: E731
+    with pytest.raises(vectordb.DatabaseConnectionError) as caught:
+        call()
     return caught.value, everything_said(caught.value, caplog.records)
 
 
-@pytest.mark.parametrize("via", ["argument", "DATABASE_URL"])
+@pytest.mark.parametrize("via", ["argument", "DATABASE_URL", ".env"])
 @pytest.mark.parametrize("password", CUT_PASSWORDS)
-def test_no_fragment_of_a_password_anywhere_after_a_failed_connection(password, via, monkeypatch, caplog):
-    error, said = failed_connection(f"postgresql://admin:{password}@127.0.0.1:1/app", via, monkeypatch, caplog)
+def test_no_fragment_of_a_password_anywhere_after_a_failed_connection(password, via, monkeypatch, caplog,
+                                                                      tmp_path):
+    error, said = failed_connection(f"postgresql://admin:{password}@127.0.0.1:1/app", via, monkeypatch, caplog,
+                                    tmp_path)
     _, twin_said = failed_connection(f"postgresql://admin:{twin(password)}@127.0.0.1:1/app", via, monkeypatch,
-                                     caplog)
+                                     caplog, tmp_path)
     assert fragments_shown(password, said, twin_said) == [], said
     message = str(error)
-    assert ("DATABASE_URL" if via == "DATABASE_URL" else "database_url argument") in message
+    source = {"argument": r"the database_url argument", "DATABASE_URL": r"\bDATABASE_URL\b(?! in \.env)",
+              ".env": r"DATABASE_URL in \.env"}[via]
+    assert re.search(source, message), message
     assert "Fix:" in message and "postgresql://USER:PASSWORD@HOST" in message
 
 
@@ -170,10 +184,18 @@ def test_no_fragment_of_a_password_anywhere_after_a_failed_connection(password, 
 ])
 def test_a_password_libpq_would_misread_is_refused_before_anything_is_sent(password, why, caplog):
     # The issue's URLs: libpq read 'ssw0rd!@127.0.0.1' as the host, and psycopg logged it while resolving it.
-    with caplog.at_level(logging.DEBUG), pytest.raises(vectordb.DatabaseConnectionError, match=why) as caught:
+    debug_logs(caplog)
+    with pytest.raises(vectordb.DatabaseConnectionError, match=why) as caught:
         vectordb.connect(f"postgresql://admin:{password}@127.0.0.1:1/app", connect_timeout=3)
     assert "not a valid PostgreSQL connection string" in str(caught.value) and "%40" in str(caught.value)
     assert not [r for r in caplog.records if r.name.startswith("psycopg")]  # nothing was attempted
+
+
+def test_the_debug_log_is_watched(monkeypatch, caplog):
+    # the checks above can fail: a URL libpq reads right is attempted, and psycopg logs the attempt
+    _, said = failed_connection("postgresql://admin:Horse:Battery:Staple@127.0.0.1:1/app", "argument",
+                                monkeypatch, caplog)
+    assert "connection attempt: host: '127.0.0.1'" in said and "Staple" not in said
 
 
 @pytest.mark.parametrize("password", CUT_PASSWORDS)
