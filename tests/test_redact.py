@@ -213,3 +213,21 @@ def test_redact_hides_every_piece_libpq_quotes_back(password):
     if password in LIBPQ_QUOTES_A_PIECE:  # the raw message does show a fragment: this test can fail
         assert fragments_shown(password, said, twin_said)
     assert fragments_shown(password, redact(said, [password]), redact(twin_said, [twin(password)])) == []
+
+
+CUT = st.sampled_from(["@", ":", "/", " ", "@@", ", "])
+piece = st.text(string.ascii_letters + string.digits + "!-_.", min_size=1, max_size=14)
+TEMPLATE_WORDS = {"failed", "to", "resolve", "host", "127.0.0.1", "port", "1"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(piece, min_size=2, max_size=4), cuts=st.lists(CUT, min_size=3, max_size=3),
+       quoted=st.integers(min_value=0, max_value=3))
+def test_every_piece_of_a_cut_secret_is_hidden_where_a_driver_quotes_it(pieces, cuts, quoted):
+    # a secret made of pieces joined by what drivers cut at; the driver quotes one piece (as psycopg quotes
+    # the host libpq read after the first '@'): that piece never shows, the message around it stays
+    assume(not set(pieces) & TEMPLATE_WORDS and all(p.strip("._-!") for p in pieces))
+    secret = "".join(p + c for p, c in zip(pieces, cuts + [""], strict=False))
+    shown_piece = pieces[quoted % len(pieces)]
+    text = f"failed to resolve host '{shown_piece}@127.0.0.1' port 1"
+    assert redact(text, [secret]) == "failed to resolve host '***@127.0.0.1' port 1"
