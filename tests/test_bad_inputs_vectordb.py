@@ -254,6 +254,10 @@ CASES = [
         stored(np.array([[7e4, 1.0], [1.0, 0.0]]), {"k": 1}, name="big_index")(c, t, s),
         vectordb.create_hnsw_index(c, f"{s}_big_index", quantization="halfvec")), HalfPrecisionError,
      "holds a value half precision .* beyond 65,504"),
+    ("index on unsized column", lambda c, t, s: (
+        c.execute(f"CREATE TABLE IF NOT EXISTS {s}_unsized (id bigint, key text, embedding vector)"),
+        vectordb.create_hnsw_index(c, f"{s}_unsized")), InvalidArgumentError,
+     "is declared without dimensions .*ALTER TABLE"),
     ("lists 0", lambda c, t, s: vectordb.create_ivfflat_index(c, t, lists=0), InvalidArgumentError,
      "lists must be between 1 and 32768"),
     ("ivfflat no table", lambda c, t, s: vectordb.create_ivfflat_index(c, s + "_missing"), TableNotFoundError,

@@ -29,6 +29,12 @@ MAX_INDEX_DIMENSIONS = {"vector": 2_000, "halfvec": 4_000, "bit": 64_000}
 
 def _check_index_dimensions(table: Any, column: str, method: str, indexed_type: str, dims: int | None) -> None:
     """Refuse, before sending, an index pgvector would refuse with a raw ``ProgramLimitExceeded``."""
+    if dims is None and indexed_type in ("vector", "halfvec"):
+        raise InvalidArgumentError(
+            f"column {table}.{column} is declared without dimensions ({indexed_type}, not {indexed_type}(384)), "
+            f"and pgvector's {method} index needs them. Fix: declare them (ALTER TABLE {table} ALTER COLUMN "
+            f"{column} TYPE {indexed_type}(n), n the vectors' length), or load the table with "
+            "vectordb.load_table(), which does")
     limit = MAX_INDEX_DIMENSIONS.get(indexed_type)
     if limit is None or dims is None or dims <= limit:
         return
