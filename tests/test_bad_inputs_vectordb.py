@@ -474,3 +474,23 @@ def test_an_index_over_null_embeddings_serves_only_rows_with_a_vector(setup, nul
         np.testing.assert_allclose(distances, expected[:10], rtol=1e-5, atol=1e-5)
     finally:
         vectordb.drop_indexes(conn, target)
+
+
+@pytest.mark.parametrize("dims", [2, 384, 3072, 16000])
+def test_unit_vectors_always_fit_half_precision(dims):
+    # the README's promise: a unit-length vector never turns by 1 degree in halfvec (at most 2**-11 radians,
+    # 0.03 degrees), whatever its dimensions; also with one large value and every other one tiny
+    from vectorlab.vectordb.tables import MAX_HALF_TURN_DEGREES, check_half_precision
+
+    rng = np.random.default_rng(dims)
+    spread = unit(50, dims, seed=dims)
+    peaked = np.full((3, dims), 1e-7, dtype=np.float32)
+    peaked[:, 0] = 1.0
+    peaked /= np.linalg.norm(peaked, axis=1, keepdims=True)
+    vectors = np.vstack([spread, peaked, rng.uniform(-1, 1, (5, dims)).astype(np.float32)])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    check_half_precision(vectors, "vector")  # no error
+    rounded = vectors.astype(np.float16).astype(np.float64)
+    cosine = np.einsum("ij,ij->i", vectors, rounded) / np.linalg.norm(rounded, axis=1)
+    turn = np.degrees(np.arccos(np.clip(cosine, -1, 1)))
+    assert turn.max() < 0.03 < MAX_HALF_TURN_DEGREES
