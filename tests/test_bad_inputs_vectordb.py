@@ -21,8 +21,11 @@ from vectorlab.vectordb import (
     ArgumentTypeError,
     DatabaseConnectionError,
     DimensionMismatchError,
+    HalfPrecisionError,
     IdentifierError,
+    IndexLimitError,
     InvalidArgumentError,
+    NotATableError,
     SchemaNotFoundError,
     TableNotFoundError,
     VectorDBError,
@@ -78,6 +81,51 @@ def hnsw(**kwargs):
     return lambda conn, table, scratch: vectordb.create_hnsw_index(conn, table, **kwargs)
 
 
+def wide_index(dims, vector_type="vector", method="hnsw", **kwargs):
+    """An index over a two-row table of ``dims`` dimensions (a table of its own, beside the scratch one)."""
+    def call(conn, table, scratch):
+        wide = f"{scratch}_wide_{dims}_{vector_type}"
+        vectordb.load_table(conn, wide, ["a", "b"], unit(2, dims), vector_type=vector_type)
+        create = vectordb.create_hnsw_index if method == "hnsw" else vectordb.create_ivfflat_index
+        return create(conn, wide, **kwargs)
+    return call
+
+
+def over(kind, name="other"):
+    """load_table over a relation of another kind made first (a view, a sequence, ...)."""
+    def call(conn, table, scratch):
+        target = f"{scratch}_{name}"
+        conn.execute({"view": f"CREATE OR REPLACE VIEW {target} AS SELECT 1 AS x",
+                      "materialized view": f"CREATE MATERIALIZED VIEW IF NOT EXISTS {target} AS SELECT 1 AS x",
+                      "sequence": f"CREATE SEQUENCE IF NOT EXISTS {target}"}[kind])
+        return vectordb.load_table(conn, target, ["a"], unit(1))
+    return call
+
+
+def stored(vectors, search_kwargs, name="stored"):
+    """A search of a vector table of ``vectors`` (made beside the scratch table) with ``search_kwargs``."""
+    def call(conn, table, scratch):
+        target = f"{scratch}_{name}"
+        vectordb.load_table(conn, target, [f"k{i}" for i in range(len(vectors))], vectors)
+        return vectordb.search(conn, target, unit(1, dims=np.shape(vectors)[1], seed=1)[0], **search_kwargs)
+    return call
+
+
+def with_nulls(k):
+    """A search of a table made outside load_table, 3 rows of which 1 has a NULL embedding."""
+    def call(conn, table, scratch):
+        target = f"{scratch}_nulls"
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {target} (id bigint, key text, embedding vector(2))")
+        conn.execute(f"TRUNCATE {target}")
+        conn.execute(f"INSERT INTO {target} VALUES (0, 'a', '[1,0]'), (1, 'b', NULL), (2, 'c', '[0,1]')")
+        return vectordb.search(conn, target, np.array([1.0, 0.1]), k=k)
+    return call
+
+
+def connect_to(url):
+    return lambda conn, table, scratch: vectordb.connect(url, connect_timeout=3)
+
+
 LONG = "n" * 64
 CASES = [
     # load_table: keys
@@ -119,6 +167,26 @@ CASES = [
     ("extra uint64", load(extra_columns={"n": np.array([1, 2**63], dtype=np.uint64)}), InvalidArgumentError,
      r"n\[1\] = 9223372036854775808 does not fit.*bigint"),
     ("extra NUL text", load(extra_columns={"title": ["ok", "b\x00d"]}), InvalidArgumentError, r"title\[1\].*NUL"),
+    ("extra huge int with None", load(extra_columns={"n": [2**70, None]}), InvalidArgumentError,
+     r"n\[0\] = 1180591620717411303424 does not fit.*bigint"),
+    # load_table: what half precision (halfvec) can hold
+    ("halfvec zero in half", load(vectors=np.array([[1e-8, 1e-8], [1.0, 0.0]]), vector_type="halfvec"),
+     HalfPrecisionError, "vector 0 is all zeros in half precision .*scale the vectors to unit length"),
+    ("halfvec turned", load(vectors=np.array([[1.0, 0.0], [1e-7, 2e-8]]), vector_type="halfvec"),
+     HalfPrecisionError, "vector 1 turns by 11.3 degrees when rounded to half precision"),
+    ("halfvec beyond 65504", load(vectors=np.array([[1.0, 0.0], [7e4, 1.0]]), vector_type="halfvec"),
+     HalfPrecisionError, "vector 1 holds 70000 .*beyond 65,504"),
+    ("halfvec 65520", load(vectors=np.array([[65520.0, 1.0], [1.0, 0.0]]), vector_type="halfvec"),
+     HalfPrecisionError, "vector 0 holds 65520 "),
+    # load_table over something that is not a table of the user's
+    ("over a view", over("view"), NotATableError, "is a view, not a table.*choose another name"),
+    ("over a materialized view", over("materialized view", "mv"), NotATableError, "is a materialized view"),
+    ("over a sequence", over("sequence", "seq"), NotATableError, "is a sequence, not a table"),
+    ("over pg_class", load_named("pg_catalog.pg_class"), NotATableError, "pg_catalog.pg_class, a system catalog"),
+    ("over bare pg_class", load_named("pg_class"), NotATableError,
+     "'pg_class' names pg_catalog.pg_class, a system catalog.*'public.pg_class'"),
+    ("over information_schema", load_named("information_schema.tables"), NotATableError, "a system catalog"),
+    ("into pg_catalog", load_named("pg_catalog.vectorlab_new"), NotATableError, "system schema"),
     # table names
     ("table None", load_named(None), ArgumentTypeError, "table must be a string"),
     ("table empty", load_named(""), IdentifierError, "table name is empty"),
@@ -156,6 +224,15 @@ CASES = [
     ("candidates < k", rescore(k=5, candidates=4), InvalidArgumentError, "candidates=4 is smaller than k=5"),
     ("rescore None", rescore(quantization=None), InvalidArgumentError, "'binary', 'halfvec'"),
     ("candidates str", rescore(candidates="40"), ArgumentTypeError, "candidates must be a whole number"),
+    ("k > rows with a vector", with_nulls(k=3), InvalidArgumentError,
+     "k=3 is larger than the 2 rows .* whose embedding is not NULL .*1 of its 3 rows have a NULL embedding"),
+    # queries sent in half precision
+    ("query beyond 65504 as halfvec", find(query=np.full(DIMS, 7e4), operator="<->", quantization="halfvec"),
+     HalfPrecisionError, "query 0 holds 70000 .*beyond 65,504"),
+    ("query zero in half <#>", find(query=np.full(DIMS, 1e-8), operator="<#>", quantization="halfvec"),
+     HalfPrecisionError, "query 0 is all zeros in half precision"),
+    ("stored beyond 65504 as halfvec", stored(np.array([[7e4, 1.0], [1.0, 0.0]]), {"quantization": "halfvec", "k": 1}),
+     HalfPrecisionError, "holds a value half precision .* can't hold, beyond 65,504"),
     # indexes
     ("m 1", hnsw(m=1), InvalidArgumentError, "m must be between 2 and 100, got 1"),
     ("m 101", hnsw(m=101, ef_construction=500), InvalidArgumentError, "m must be between 2 and 100"),
@@ -164,6 +241,23 @@ CASES = [
     ("index name", hnsw(name=LONG), IdentifierError, "index name .*64 bytes"),
     ("index quantization", hnsw(quantization="pq"), InvalidArgumentError,
      "quantization='pq' is not supported: use one of None"),
+    ("hnsw 2001 dims", wide_index(2001), IndexLimitError,
+     "has 2,001 dimensions, but pgvector's hnsw index holds vector values of at most 2,000 dimensions.*"
+     "quantization='halfvec'.*notebook 06"),
+    ("hnsw 3072 dims l2", wide_index(3072, operator="<->"), IndexLimitError, "3,072 dimensions.*up to 4,000"),
+    ("hnsw 4001 halfvec", wide_index(4001, "halfvec"), IndexLimitError,
+     "4,001 dimensions, but pgvector's hnsw index holds halfvec values of at most 4,000.*notebook 06"),
+    ("hnsw 4001 as halfvec", wide_index(4001, quantization="halfvec"), IndexLimitError, "halfvec values of at most"),
+    ("ivfflat 2001 dims", wide_index(2001, method="ivfflat", lists=1), IndexLimitError,
+     "pgvector's ivfflat index holds vector values of at most 2,000"),
+    ("index halfvec of stored beyond 65504", lambda c, t, s: (
+        stored(np.array([[7e4, 1.0], [1.0, 0.0]]), {"k": 1}, name="big_index")(c, t, s),
+        vectordb.create_hnsw_index(c, f"{s}_big_index", quantization="halfvec")), HalfPrecisionError,
+     "holds a value half precision .* beyond 65,504"),
+    ("index on unsized column", lambda c, t, s: (
+        c.execute(f"CREATE TABLE IF NOT EXISTS {s}_unsized (id bigint, key text, embedding vector)"),
+        vectordb.create_hnsw_index(c, f"{s}_unsized")), InvalidArgumentError,
+     "is declared without dimensions .*ALTER TABLE"),
     ("lists 0", lambda c, t, s: vectordb.create_ivfflat_index(c, t, lists=0), InvalidArgumentError,
      "lists must be between 1 and 32768"),
     ("ivfflat no table", lambda c, t, s: vectordb.create_ivfflat_index(c, s + "_missing"), TableNotFoundError,
@@ -182,6 +276,15 @@ CASES = [
      "connect_timeout must be at least 1"),
     ("url invalid", lambda c, t, s: vectordb.connect("postgresql://u:pw@h/d?nonsense_option=1"),
      DatabaseConnectionError, "not a valid PostgreSQL connection string"),
+    # passwords libpq would misread (the issue's three): refused before anything is sent, no piece shown
+    ("url unencoded @", connect_to("postgresql://admin:p@ssw0rd!@127.0.0.1:1/app"), DatabaseConnectionError,
+     "not a valid PostgreSQL connection string \\(it has 2 '@' signs before the host.*%40"),
+    ("url two @ long", connect_to("postgresql://admin:Sup3r@Secret-Pass-42@127.0.0.1:1/app"),
+     DatabaseConnectionError, "^(?!.*(Secret|Pass-42|Sup3r)).*2 '@' signs"),
+    ("url space and @", connect_to("postgresql://admin:Winter 2024@corp@127.0.0.1:1/app"), DatabaseConnectionError,
+     "^(?!.*(Winter|2024|corp)).*holds a space"),
+    ("url slash", connect_to("postgresql://admin:pa/ssW0RD@127.0.0.1:1/app"), DatabaseConnectionError,
+     "^(?!.*(ssW0RD)).*a '/' comes before the '@'"),
 ]
 
 
@@ -258,3 +361,136 @@ def test_memory_hungry_inputs_fail_cleanly_in_a_subprocess(setup, call, error, m
     assert done.returncode == 0, done.stderr[-2000:]  # no crash, no MemoryError traceback
     name, text = json.loads(done.stdout.strip().splitlines()[-1])
     assert name == error and re.search(message, text), (name, text)
+
+
+# Extra columns typed from the values that are there: None (and NaN, pd.NA) are NULL, never the text 'None',
+# and never turn a column of numbers into text. Each row: values, the SQL type, the values read back.
+EXTRA_COLUMN_CASES = [
+    ("int with None", [1999, None], "bigint", [1999, None]),
+    ("None first", [None, 2001], "bigint", [None, 2001]),
+    ("numpy ints with None", [np.int64(1999), None], "bigint", [1999, None]),
+    ("float with None", [1.5, None], "double precision", [1.5, None]),
+    ("float with NaN", [1.5, float("nan")], "double precision", [1.5, None]),
+    ("bool with None", [True, None], "boolean", [True, None]),
+    ("text with None", ["Alien", None], "text", ["Alien", None]),
+    ("all None", [None, None], "text", [None, None]),
+    ("int with pd.NA", "pd.NA", "bigint", [1999, None]),
+]
+
+
+@pytest.mark.parametrize(("values", "sql_type", "read_back"), [pytest.param(*case[1:], id=case[0])
+                                                               for case in EXTRA_COLUMN_CASES])
+def test_extra_columns_are_typed_from_their_values_with_none_as_null(setup, values, sql_type, read_back):
+    import pandas as pd
+
+    conn, _, schema, _, _ = setup
+    if values == "pd.NA":
+        values = pd.array([1999, None], dtype="Int64")
+    target = f"{schema}.extras"
+    vectordb.load_table(conn, target, ["a", "b"], unit(2), extra_columns={"x": values})
+    assert vectordb.column_type(conn, target, "x") == (sql_type, None)
+    rows = conn.execute(f"SELECT x FROM {target} ORDER BY id", prepare=False).fetchall()
+    assert [row[0] for row in rows] == read_back
+
+
+# Rows with a NULL embedding (a table made outside load_table) are never results: every search and rescored
+# search gives the float64 brute force over the rows that have a vector, for each operator.
+NULL_TABLE_ROWS, NULL_DIMS = 30, 8
+
+
+@pytest.fixture(scope="module")
+def null_table(setup):
+    conn, _, schema, _, _ = setup
+    rng = np.random.default_rng(11)
+    vectors = rng.standard_normal((NULL_TABLE_ROWS, NULL_DIMS)).astype(np.float32)
+    present = np.arange(NULL_TABLE_ROWS) % 3 != 1  # every third row has no vector
+    target = f"{schema}.made_outside"
+    conn.execute(f"CREATE TABLE {target} (id bigint PRIMARY KEY, key text, embedding vector({NULL_DIMS}))")
+    with conn.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {target} VALUES (%s, %s, %s)",
+                           [(i, f"k{i}", vectors[i] if present[i] else None) for i in range(NULL_TABLE_ROWS)])
+    return target, vectors.astype(np.float64), present
+
+
+def brute_force(query, vectors, present, operator):
+    """float64 distances as pgvector defines them, over the rows that have a vector."""
+    q = query.astype(np.float64)
+    distance = {"<=>": lambda v: 1 - v @ q / (np.linalg.norm(v, axis=1) * np.linalg.norm(q)),
+                "<#>": lambda v: -(v @ q),
+                "<->": lambda v: np.linalg.norm(v - q, axis=1),
+                "<+>": lambda v: np.abs(v - q).sum(axis=1)}[operator](vectors)
+    distance[~present] = np.inf
+    order = np.argsort(distance, kind="stable")[: int(present.sum())]
+    return order, distance[order]
+
+
+NULL_SEARCHES = [
+    (f"{function} {operator} k={k}", function, operator, k)
+    for function in ("search", "search exact", "search_rescored halfvec", "search_rescored binary")
+    for operator in ("<=>", "<#>", "<->", "<+>")
+    for k in (5, 20, 25)  # 20: every row that has a vector; 25: more (today's main returned NULL rows, NaN)
+]
+
+
+@pytest.mark.parametrize(("function", "operator", "k"), [pytest.param(*case[1:], id=case[0])
+                                                         for case in NULL_SEARCHES])
+def test_rows_with_a_null_embedding_are_never_results(setup, null_table, function, operator, k):
+    conn = setup[0]
+    target, vectors, present = null_table
+    query = np.random.default_rng(5).standard_normal(NULL_DIMS).astype(np.float32)
+    if k > present.sum():
+        with pytest.raises(InvalidArgumentError, match=f"k={k} is larger than the 20 rows .*10 of its 30 rows have "
+                                                       "a NULL embedding"):
+            run_search(conn, target, query, function, operator, k)
+        return
+    ids, distances = run_search(conn, target, query, function, operator, k)
+    expected_ids, expected = brute_force(query, vectors, present, operator)
+    assert present[ids].all() and np.isfinite(distances).all()
+    np.testing.assert_allclose(distances, expected[:k], rtol=1e-5, atol=1e-5)
+    assert list(ids) == list(expected_ids[:k])
+
+
+def run_search(conn, target, query, function, operator, k):
+    if function.startswith("search_rescored"):
+        # every row with a vector is a candidate: the rescored top-k is the exact one
+        return vectordb.search_rescored(conn, target, query, k=k, operator=operator, candidates=NULL_TABLE_ROWS,
+                                        quantization=function.split()[1])
+    return vectordb.search(conn, target, query, k=k, operator=operator,
+                           exact=True if function == "search exact" else None)
+
+
+@pytest.mark.parametrize("method", ["hnsw", "ivfflat"])
+def test_an_index_over_null_embeddings_serves_only_rows_with_a_vector(setup, null_table, method):
+    conn = setup[0]
+    target, vectors, present = null_table
+    create = vectordb.create_hnsw_index if method == "hnsw" else vectordb.create_ivfflat_index
+    create(conn, target, "<->")
+    try:
+        query = np.random.default_rng(6).standard_normal(NULL_DIMS).astype(np.float32)
+        ids, distances = vectordb.search(conn, target, query, k=10, operator="<->", exact=False,
+                                         ef_search=40, probes=1)
+        expected_ids, expected = brute_force(query, vectors, present, "<->")
+        assert present[ids[ids >= 0]].all() and list(ids) == list(expected_ids[:10])
+        np.testing.assert_allclose(distances, expected[:10], rtol=1e-5, atol=1e-5)
+    finally:
+        vectordb.drop_indexes(conn, target)
+
+
+@pytest.mark.parametrize("dims", [2, 384, 3072, 16000])
+def test_unit_vectors_always_fit_half_precision(dims):
+    # the README's promise: a unit-length vector never turns by 1 degree in halfvec (at most 2**-11 radians,
+    # 0.03 degrees), whatever its dimensions; also with one large value and every other one tiny
+    from vectorlab.vectordb.tables import MAX_HALF_TURN_DEGREES, check_half_precision
+
+    rng = np.random.default_rng(dims)
+    spread = unit(50, dims, seed=dims)
+    peaked = np.full((3, dims), 1e-7, dtype=np.float32)
+    peaked[:, 0] = 1.0
+    peaked /= np.linalg.norm(peaked, axis=1, keepdims=True)
+    vectors = np.vstack([spread, peaked, rng.uniform(-1, 1, (5, dims)).astype(np.float32)])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    check_half_precision(vectors, "vector")  # no error
+    rounded = vectors.astype(np.float16).astype(np.float64)
+    cosine = np.einsum("ij,ij->i", vectors, rounded) / np.linalg.norm(rounded, axis=1)
+    turn = np.degrees(np.arccos(np.clip(cosine, -1, 1)))
+    assert turn.max() < 0.03 < MAX_HALF_TURN_DEGREES

@@ -95,3 +95,139 @@ def test_redacting_twice_changes_nothing_more(text, secrets):
 ])
 def test_examples(text, secrets, expected):
     assert redact(text, secrets) == expected
+
+
+# --- passwords a driver cuts into pieces: the real psycopg/libpq, a port that refuses (127.0.0.1:1) -----------
+
+import logging  # noqa: E402
+
+import psycopg  # noqa: E402
+from exception_chains import exception_chain  # noqa: E402
+
+from vectorlab import vectordb  # noqa: E402
+
+# Each holds what libpq splits at: an unencoded '@' (it ends the password at the first one and quotes the rest
+# as the host), a space (it quotes the spaced value), ':' (the port) and '/' (it stops looking for a password).
+CUT_PASSWORDS = ["p@ssw0rd!", "Sup3r@Secret-Pass-42", "Winter 2024@corp", "Horse:Battery:Staple",
+                 "Gr33n/Leaf@Tree", "pa/ssW0RD", "p@ss/w:rd", "my secret pass", "ab@34", "Tu rn:st/le@Gate99"]
+
+
+# libpq (through psycopg) quotes a fragment of these: as the host, the port or the spaced value it refuses.
+LIBPQ_QUOTES_A_PIECE = ["p@ssw0rd!", "Sup3r@Secret-Pass-42", "Winter 2024@corp", "p@ss/w:rd",
+                        "my secret pass", "ab@34", "Tu rn:st/le@Gate99"]
+
+
+def twin(password):
+    """The same shape with other characters: a fragment found in both messages is the message's own text."""
+    return "".join("Z" if c.isupper() else "z" if c.isalpha() else "9" if c.isdigit() else c for c in password)
+
+
+def fragments_shown(password, text, twin_text):
+    """Every piece of ``password`` (2 characters or more) shown in ``text`` that is not template text."""
+    pieces = {password[i:j] for i in range(len(password)) for j in range(i + 2, len(password) + 1)}
+    return sorted(piece for piece in pieces if piece in text and piece not in twin_text)
+
+
+def everything_said(error, records):
+    """Every text a user, a debugger or a log handler may see: the whole chain (messages, args, attributes)
+    and every log record of the attempt, at DEBUG level, from every logger (psycopg's included)."""
+    texts = [text for link in exception_chain(error) for text in (str(link), repr(link.args), repr(vars(link)))]
+    return "\n".join(texts + [record.getMessage() for record in records])
+
+
+def debug_logs(caplog):
+    """Every logger at DEBUG, psycopg's too (it sets itself to WARNING unless told otherwise)."""
+    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="psycopg")
+
+
+def failed_connection(url, via, monkeypatch, caplog, tmp_path=None):
+    caplog.clear()
+    debug_logs(caplog)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    if via == "argument":
+        call = lambda: vectordb.connect(url, connect_timeout=3)  # noqa: E731
+    elif via == "DATABASE_URL":
+        monkeypatch.setenv("DATABASE_URL", url)
+        call = lambda: vectordb.connect(connect_timeout=3)  # noqa: E731
+    else:  # .env at the project root
+        (tmp_path / ".env").write_text(f"DATABASE_URL={url}\n", encoding="utf-8")
+        monkeypatch.setenv("VECTORLAB_ROOT", str(tmp_path))
+        call = lambda: vectordb.connect(connect_timeout=3)  # noqa: E731
+    with pytest.raises(vectordb.DatabaseConnectionError) as caught:
+        call()
+    return caught.value, everything_said(caught.value, caplog.records)
+
+
+@pytest.mark.parametrize("via", ["argument", "DATABASE_URL", ".env"])
+@pytest.mark.parametrize("password", CUT_PASSWORDS)
+def test_no_fragment_of_a_password_anywhere_after_a_failed_connection(password, via, monkeypatch, caplog,
+                                                                      tmp_path):
+    error, said = failed_connection(f"postgresql://admin:{password}@127.0.0.1:1/app", via, monkeypatch, caplog,
+                                    tmp_path)
+    _, twin_said = failed_connection(f"postgresql://admin:{twin(password)}@127.0.0.1:1/app", via, monkeypatch,
+                                     caplog, tmp_path)
+    assert fragments_shown(password, said, twin_said) == [], said
+    message = str(error)
+    source = {"argument": r"the database_url argument", "DATABASE_URL": r"\bDATABASE_URL\b(?! in \.env)",
+              ".env": r"DATABASE_URL in \.env"}[via]
+    assert re.search(source, message), message
+    assert "Fix:" in message and "postgresql://USER:PASSWORD@HOST" in message
+
+
+@pytest.mark.parametrize(("password", "why"), [
+    ("p@ssw0rd!", "2 '@' signs before the host"),
+    ("Sup3r@Secret-Pass-42", "2 '@' signs before the host"),
+    ("Winter 2024@corp", "holds a space"),
+    ("Gr33n/Leaf@Tree", "2 '@' signs before the host"),
+    ("pa/ssW0RD", "a '/' comes before the '@'"),
+])
+def test_a_password_libpq_would_misread_is_refused_before_anything_is_sent(password, why, caplog):
+    # The issue's URLs: libpq read 'ssw0rd!@127.0.0.1' as the host, and psycopg logged it while resolving it.
+    debug_logs(caplog)
+    with pytest.raises(vectordb.DatabaseConnectionError, match=why) as caught:
+        vectordb.connect(f"postgresql://admin:{password}@127.0.0.1:1/app", connect_timeout=3)
+    assert "not a valid PostgreSQL connection string" in str(caught.value) and "%40" in str(caught.value)
+    assert not [r for r in caplog.records if r.name.startswith("psycopg")]  # nothing was attempted
+
+
+def test_the_debug_log_is_watched(monkeypatch, caplog):
+    # the checks above can fail: a URL libpq reads right is attempted, and psycopg logs the attempt
+    _, said = failed_connection("postgresql://admin:Horse:Battery:Staple@127.0.0.1:1/app", "argument",
+                                monkeypatch, caplog)
+    assert "connection attempt: host: '127.0.0.1'" in said and "Staple" not in said
+
+
+@pytest.mark.parametrize("password", CUT_PASSWORDS)
+def test_redact_hides_every_piece_libpq_quotes_back(password):
+    # Straight to psycopg/libpq (no vectorlab check first): whatever it says about the URL, redact() given
+    # the password as its author meant it leaves no fragment of it.
+    def libpq_says(secret):
+        try:
+            psycopg.connect(f"postgresql://admin:{secret}@127.0.0.1:1/app", connect_timeout=3).close()
+        except psycopg.Error as error:
+            return str(error)
+        raise AssertionError("port 1 accepted a connection")
+
+    said, twin_said = libpq_says(password), libpq_says(twin(password))
+    if password in LIBPQ_QUOTES_A_PIECE:  # the raw message does show a fragment: this test can fail
+        assert fragments_shown(password, said, twin_said)
+    assert fragments_shown(password, redact(said, [password]), redact(twin_said, [twin(password)])) == []
+
+
+CUT = st.sampled_from(["@", ":", "/", " ", "@@", ", "])
+piece = st.text(string.ascii_letters + string.digits + "!-_.", min_size=1, max_size=14)
+TEMPLATE_WORDS = {"failed", "to", "resolve", "host", "127.0.0.1", "port", "1"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(piece, min_size=2, max_size=4), cuts=st.lists(CUT, min_size=3, max_size=3),
+       quoted=st.integers(min_value=0, max_value=3))
+def test_every_piece_of_a_cut_secret_is_hidden_where_a_driver_quotes_it(pieces, cuts, quoted):
+    # a secret made of pieces joined by what drivers cut at; the driver quotes one piece (as psycopg quotes
+    # the host libpq read after the first '@'): that piece never shows, the message around it stays
+    assume(not set(pieces) & TEMPLATE_WORDS and all(p.strip("._-!") for p in pieces))
+    secret = "".join(p + c for p, c in zip(pieces, cuts + [""], strict=False))
+    shown_piece = pieces[quoted % len(pieces)]
+    text = f"failed to resolve host '{shown_piece}@127.0.0.1' port 1"
+    assert redact(text, [secret]) == "failed to resolve host '***@127.0.0.1' port 1"

@@ -140,17 +140,35 @@ def _whole_token(secret: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![^{_EDGE}]){re.escape(secret)}(?![^{_EDGE}])")
 
 
+#: Where a driver may cut a secret and quote one piece of it: libpq splits a URL's userinfo at the first
+#: ``@`` (so the rest of the password is read as the host), stops at a ``/`` and at a ``:`` (the port), and
+#: names the spaced value it refuses.
+_SECRET_CUTS = re.compile(r"[@:/,\s]+")
+
+
+def _hiding_forms(secret: str) -> list[str]:
+    """``secret``, its URL-encoded forms and every piece of it between :data:`_SECRET_CUTS`."""
+    from urllib.parse import quote, quote_plus
+
+    forms = [secret, quote(secret, safe=""), quote_plus(secret)]
+    forms += [piece for piece in _SECRET_CUTS.split(secret) if piece]
+    return list(dict.fromkeys(forms))
+
+
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     """``text`` with every password, key and token replaced by ``***``; the rest left exactly as it was.
 
     What is hidden, in this order:
 
-    1. each of ``secrets`` (None and blank ones are skipped) and its URL-encoded form: everywhere when it
-       has at least :data:`MIN_ANYWHERE_SECRET` characters (and, from 12 characters, its first 8 and
-       last 6 characters too, as servers echo keys partly masked); a shorter one only where it stands as
-       a whole token, between text edges, whitespace, quotes, brackets or URL punctuation
-       (``:/@?&=#,;``). So a one-character password ``p`` hides ``postgresql://bob:p@db`` but leaves
-       "port 5432 failed" alone;
+    1. each of ``secrets`` (None and blank ones are skipped), its URL-encoded form, and **every piece of
+       it between** ``@``, ``:``, ``/``, ``,`` and whitespace (a driver that misreads a password with an
+       unencoded ``@`` quotes the part after it as a host name; one that refuses a space quotes the
+       spaced value): everywhere when it has at least :data:`MIN_ANYWHERE_SECRET` characters (and, from
+       12 characters, its first 8 and last 6 characters too, as servers echo keys partly masked); a
+       shorter one only where it stands as a whole token, between text edges, whitespace, quotes,
+       brackets or URL punctuation (``:/@?&=#,;``). Longer forms go first, so no piece is left over
+       from a partly hidden one. So a one-character password ``p`` hides ``postgresql://bob:p@db`` but
+       leaves "port 5432 failed" alone;
     2. the password in any URL's userinfo (``scheme://user:PASSWORD@host``), whatever the scheme;
     3. secret-looking URL query parameters and keyword settings (``api_key``, ``key``, ``token``,
        ``access_token``, ``password``, ``sig``, ``secret``, ``client_secret``, ``code``, ...) and a
@@ -165,22 +183,24 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     'connection to server at port 5432 failed for postgresql://u:***@h/d'
     >>> redact("Incorrect API key provided: abc123secret", ["abc123secret"])
     'Incorrect API key provided: ***'
+    >>> redact("failed to resolve host 'Secret-Pass-42@127.0.0.1'", ["Sup3r@Secret-Pass-42"])
+    "failed to resolve host '***@127.0.0.1'"
+    >>> redact('unexpected spaces found in "Winter 2024"', ["Winter 2024@corp"])
+    'unexpected spaces found in "*** ***"'
     """
-    from urllib.parse import quote, quote_plus
-
     text = str(text)
-    for secret in secrets:
-        if not secret or not str(secret).strip() or not str(secret).strip("*"):
-            continue
-        secret = str(secret)
-        for form in dict.fromkeys((secret, quote(secret, safe=""), quote_plus(secret))):
-            if len(form) >= MIN_ANYWHERE_SECRET:
-                text = text.replace(form, "***")
-            elif not _ONLY_EDGES.fullmatch(form):  # a "/" or ":" password is punctuation, not a token;
-                text = _whole_token(form).sub("***", text)  # inside a URL step 2 still hides it
-        # Servers often echo a key partly masked: hide its first and last characters too.
-        if len(secret) >= 12:
-            text = text.replace(secret[:8], "***").replace(secret[-6:], "***")
+    told = [str(secret) for secret in secrets
+            if secret and str(secret).strip() and str(secret).strip("*")]
+    forms = {form for secret in told for form in _hiding_forms(secret) if form.strip("*")}
+    for form in sorted(forms, key=lambda form: (-len(form), form)):  # longest first: no leftover pieces
+        if len(form) >= MIN_ANYWHERE_SECRET:
+            text = text.replace(form, "***")
+        elif not _ONLY_EDGES.fullmatch(form):  # a "/" or ":" password is punctuation, not a token;
+            text = _whole_token(form).sub("***", text)  # inside a URL step 2 still hides it
+    # Servers often echo a key partly masked: hide the first and last characters of long ones too.
+    for form in sorted(forms, key=lambda form: (-len(form), form)):
+        if len(form) >= 12:
+            text = text.replace(form[:8], "***").replace(form[-6:], "***")
     text = _URL_USERINFO.sub(r"\1***@", text)
     text = _SECRET_PARAMETER.sub(r"\1***", text)
     text = _PASSWORD_KEYWORD.sub(r"\1***", text)

@@ -164,13 +164,62 @@ def transaction(conn: Any) -> Iterator[psycopg.Cursor[Any]]:
 
 
 def _url_password(conninfo: str) -> str | None:
-    """The password of a ``scheme://user:password@host`` URL, read leniently (unencoded spaces, ``@``, ``/``)
-    so that it can be hidden even when libpq can't parse the URL."""
+    """The password of a ``scheme://user:password@host`` URL as its author meant it: up to the *last* ``@``
+    (libpq stops at the first), with any unencoded spaces, ``@``, ``:`` or ``/``, so that it can be hidden
+    even when libpq misreads or refuses the URL."""
     scheme, found, rest = conninfo.strip().partition("://")
+    before_query = rest.split("?", 1)[0]
+    if "@" in before_query:  # a '?' after the host starts the query, whose values may hold an '@' too
+        rest = before_query
     if not found or "@" not in rest:
         return None
     userinfo = rest.rsplit("@", 1)[0]
     return userinfo.split(":", 1)[1] if ":" in userinfo else None
+
+
+_ENCODE_FIX = ("Fix: percent-encode the special characters of the user name and password (@ as %40, / as %2F, "
+               ": as %3A, a space as %20; urllib.parse.quote(password, safe='') does it), in the form "
+               "postgresql://USER:PASSWORD@HOST:PORT/DBNAME")
+
+
+def _misread_userinfo(conninfo: str) -> str | None:
+    """What makes libpq misread the user name and password of a ``postgresql://`` URL, or None.
+
+    libpq ends the userinfo at the *first* ``@`` (the rest of a password holding an ``@`` becomes the host
+    name), looks for it only before the first ``/`` (a password holding a ``/`` becomes host, port and
+    database), and refuses spaces by quoting the value. Found before anything is sent, so neither the
+    driver's messages nor its debug log ever see a piece of the password as a host name. The problem is
+    described by its characters, never by the text around them.
+    """
+    from psycopg.conninfo import conninfo_to_dict
+
+    scheme, found, rest = conninfo.strip().partition("://")
+    if not found or scheme.lower() not in ("postgresql", "postgres"):
+        return None
+    region = rest.split("?", 1)[0]
+    at_signs = region.count("@")
+    problems = []
+    if at_signs > 1:
+        problems.append(f"it has {at_signs} '@' signs before the host: libpq ends the user name and password at "
+                        "the first one and reads the rest of the password as the host name")
+    elif at_signs == 1 and "/" in region[: region.index("@")]:
+        problems.append("a '/' comes before the '@': libpq looks for the user name and password only before the "
+                        "first '/', and reads them as host, port and database instead")
+    if at_signs and any(char.isspace() for char in region[: region.rindex("@")]):
+        problems.append("the user name or password holds a space")
+    if problems:
+        return "; ".join(problems)
+    try:
+        params = conninfo_to_dict(conninfo)
+    except Exception:  # noqa: BLE001 - libpq's own complaint is reported (redacted) by the caller
+        return None
+    if "@" in str(params.get("host") or "") and not str(params.get("host")).startswith("/"):
+        return ("the host name libpq reads holds an '@': the password (or user name) holds an unencoded '@', and "
+                "libpq ends it at the first one")
+    if not all(part.strip().isdigit() for part in str(params.get("port") or "0").split(",") if part.strip()):
+        return ("the port libpq reads is not a number: a ':' or '/' in the password (or user name) makes libpq "
+                "read part of it as host and port")
+    return None
 
 
 def _describe_target(conninfo: str) -> tuple[str, list[str]]:
@@ -185,6 +234,8 @@ def _describe_target(conninfo: str) -> tuple[str, list[str]]:
         params = conninfo_to_dict(conninfo)
     except Exception:  # noqa: BLE001 - unparsable: described as such
         return "an unparsable connection string", secrets
+    if params.get("password"):
+        secrets.append(str(params["password"]))
     host = str(params.get("host") or params.get("hostaddr") or "localhost (Unix socket)")
     if host.startswith("/"):
         host = "a Unix socket"
@@ -193,14 +244,16 @@ def _describe_target(conninfo: str) -> tuple[str, list[str]]:
     database = params.get("dbname") or params.get("user")
     if database:
         where += f", database {database}"
-    if params.get("password"):
-        secrets.append(str(params["password"]))
     return redact(where, secrets), secrets
 
 
 def _open_connection(conninfo: str, source: str, connect_timeout: int) -> Connection:
     from psycopg.conninfo import conninfo_to_dict
 
+    misread = _misread_userinfo(conninfo)
+    if misread is not None:
+        raise DatabaseConnectionError(f"{source} is not a valid PostgreSQL connection string ({misread}). "
+                                      f"{_ENCODE_FIX}")
     where, secrets = _describe_target(conninfo)
     kwargs: dict[str, Any] = {"autocommit": True, "cursor_factory": _ThreadBoundCursor}
     # Each error is raised after its ``except`` block, not inside it: ``raise ... from None`` only hides
@@ -215,8 +268,7 @@ def _open_connection(conninfo: str, source: str, connect_timeout: int) -> Connec
     if problem is not None:
         raise DatabaseConnectionError(
             f"{source} is not a valid PostgreSQL connection string ({problem}). "
-            "Fix: use the form postgresql://USER:PASSWORD@HOST:PORT/DBNAME, with special characters in the "
-            "password percent-encoded (a space as %20, @ as %40)"
+            f"{_ENCODE_FIX}"
         )
     try:
         conn = Connection.connect(conninfo, **kwargs)

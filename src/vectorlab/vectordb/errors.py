@@ -12,7 +12,10 @@
         │   └── SchemaNotFoundError             the part before the dot names no schema
         ├── InvalidArgumentError (InvalidInputError, so ValueError)   a bad value: k, operator, a zero query, ...
         │   ├── IdentifierError                 a table/column/index name PostgreSQL would cut or refuse
-        │   └── DimensionMismatchError          a query with another number of dimensions than the column
+        │   ├── DimensionMismatchError          a query with another number of dimensions than the column
+        │   ├── IndexLimitError                 more dimensions than pgvector's index holds (2,000 for vector)
+        │   ├── HalfPrecisionError              a value halfvec can't hold (beyond 65,504, or lost to zero)
+        │   └── NotATableError                  the name of a view, sequence or system catalog, not a table
         └── ArgumentTypeError (InputTypeError, so TypeError)   an argument of the wrong type (``keys="abc"``)
 """
 
@@ -31,6 +34,9 @@ __all__ = [
     "InvalidArgumentError",
     "IdentifierError",
     "DimensionMismatchError",
+    "IndexLimitError",
+    "HalfPrecisionError",
+    "NotATableError",
     "ArgumentTypeError",
 ]
 
@@ -73,6 +79,21 @@ class IdentifierError(InvalidArgumentError):
 
 class DimensionMismatchError(InvalidArgumentError):
     """A query vector does not have the column's number of dimensions."""
+
+
+class IndexLimitError(InvalidArgumentError):
+    """An HNSW or IVFFlat index over more dimensions than pgvector's index holds for that type
+    (``vector`` 2,000, ``halfvec`` 4,000, ``bit`` 64,000), refused before it is sent."""
+
+
+class HalfPrecisionError(InvalidArgumentError):
+    """A vector that half precision (``halfvec``, 16-bit floats) can't hold: a value beyond 65,504 (it would
+    be infinite), or a vector whose direction is lost when its tiny values round to zero."""
+
+
+class NotATableError(InvalidArgumentError):
+    """A name that PostgreSQL resolves to something :func:`load_table` must not replace: a view, a
+    materialized view, a sequence, a foreign table, or a system catalog."""
 
 
 class ArgumentTypeError(VectorDBError, InputTypeError):

@@ -8,9 +8,9 @@ import numpy as np
 
 from vectorlab._files import pretty_size
 from vectorlab.vectordb.connection import transaction
-from vectorlab.vectordb.errors import InvalidArgumentError, TableNotFoundError
+from vectorlab.vectordb.errors import IndexLimitError, InvalidArgumentError, TableNotFoundError
 from vectorlab.vectordb.identifiers import check_identifier, index_name, parse_table
-from vectorlab.vectordb.queries import OPERATORS, check_operator, check_quantization, check_whole
+from vectorlab.vectordb.queries import OPERATORS, check_operator, check_quantization, check_whole, half_overflow
 from vectorlab.vectordb.tables import _column_type, count_of, require_table
 
 if TYPE_CHECKING:
@@ -22,10 +22,39 @@ __all__ = ["create_hnsw_index", "create_ivfflat_index", "drop_indexes", "relatio
 #: pgvector's ranges for HNSW's m and ef_construction, and IVFFlat's lists.
 M_RANGE, EF_CONSTRUCTION_MAX, MAX_LISTS = (2, 100), 1000, 32768
 
+#: The most dimensions pgvector's HNSW and IVFFlat indexes hold, by the type they index (an index page
+#: must hold a whole vector: 2,000 float32 or 4,000 float16 values, or 64,000 bits).
+MAX_INDEX_DIMENSIONS = {"vector": 2_000, "halfvec": 4_000, "bit": 64_000}
+
+
+def _check_index_dimensions(table: Any, column: str, method: str, indexed_type: str, dims: int | None) -> None:
+    """Refuse, before sending, an index pgvector would refuse with a raw ``ProgramLimitExceeded``."""
+    if dims is None and indexed_type in ("vector", "halfvec"):
+        raise InvalidArgumentError(
+            f"column {table}.{column} is declared without dimensions ({indexed_type}, not {indexed_type}(384)), "
+            f"and pgvector's {method} index needs them. Fix: declare them (ALTER TABLE {table} ALTER COLUMN "
+            f"{column} TYPE {indexed_type}(n), n the vectors' length), or load the table with "
+            "vectordb.load_table(), which does")
+    limit = MAX_INDEX_DIMENSIONS.get(indexed_type)
+    if limit is None or dims is None or dims <= limit:
+        return
+    fixes = []
+    if dims <= MAX_INDEX_DIMENSIONS["halfvec"]:
+        fixes.append("index it in half precision, up to 4,000 dimensions (quantization='halfvec', or load the "
+                     "table with vector_type='halfvec')")
+    fixes.append("reduce the dimensions before loading, as notebook 06 teaches (MRL truncation with "
+                 "dimensions= when embedding, or PCA)")
+    fixes.append("shortlist with a binary index, up to 64,000 (quantization='binary', then "
+                 "search_rescored)")
+    raise IndexLimitError(
+        f"column {table}.{column} has {dims:,} dimensions, but pgvector's {method} index holds {indexed_type} "
+        f"values of at most {limit:,} dimensions. Fix: " + "; or ".join(fixes))
+
 
 def _create_index(conn: Any, table: str, method: str, column: Any, operator: Any, quantization: Any,
                   with_options: dict[str, int], name: Any) -> str:
     from psycopg import sql
+    from psycopg.errors import NumericValueOutOfRange
 
     parsed = parse_table(table)
     column = check_identifier(column, "column name")
@@ -48,15 +77,21 @@ def _create_index(conn: Any, table: str, method: str, column: Any, operator: Any
             opclass = kind = f"halfvec_{suffix}"
         else:
             target, opclass, kind = col, f"{base_type}_{suffix}", suffix
+        indexed_type = {"binary": "bit", "halfvec": "halfvec"}.get(quantization or "", base_type)
+        _check_index_dimensions(parsed, column, method, indexed_type, dims)
         # Derived names carry a hash of (schema, table, column, method, kind): never cut, never shared.
         name = name or index_name(schema, relname, column, method, kind)
         options = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(key), sql.Literal(value))
                                      for key, value in with_options.items())
         cursor.execute(sql.SQL("DROP INDEX IF EXISTS {}").format(sql.Identifier(schema, name)))
-        cursor.execute(sql.SQL("CREATE INDEX {name} ON {table} USING {method} ({target} {opclass}) WITH ({options})")
-                       .format(name=sql.Identifier(name), table=sql.Identifier(schema, relname),
-                               method=sql.SQL(method), target=target, opclass=sql.Identifier(opclass),
-                               options=options))
+        try:
+            cursor.execute(sql.SQL("CREATE INDEX {name} ON {table} USING {method} ({target} {opclass}) "
+                                   "WITH ({options})")
+                           .format(name=sql.Identifier(name), table=sql.Identifier(schema, relname),
+                                   method=sql.SQL(method), target=target, opclass=sql.Identifier(opclass),
+                                   options=options))
+        except NumericValueOutOfRange as error:  # embedding::halfvec of a stored value beyond 65,504
+            raise half_overflow(parsed, column, error) from None
     return str(name)
 
 
@@ -70,6 +105,10 @@ def create_hnsw_index(conn: psycopg.Connection[Any], table: str, operator: str =
     trades speed for recall. The name is derived from the table, column, method and operator class,
     cut to fit 63 bytes and followed by a short hash, so it never collides with another's; the same
     index asked for again (other ``m``, say) replaces the previous one. Returns the index name.
+
+    pgvector indexes at most 2,000 dimensions of ``vector``, 4,000 of ``halfvec`` and 64,000 bits
+    (:data:`MAX_INDEX_DIMENSIONS`): more is an :class:`IndexLimitError` naming the fix, before anything
+    is sent. Rows whose vector is NULL are left out of the index (and of every search).
     """
     options = {"m": check_whole(m, "m", *M_RANGE),
                "ef_construction": check_whole(ef_construction, "ef_construction", 4, EF_CONSTRUCTION_MAX)}

@@ -15,9 +15,14 @@ import numpy as np
 
 from vectorlab._validation import as_vector_or_matrix, check_choice, check_int
 from vectorlab.vectordb.connection import transaction
-from vectorlab.vectordb.errors import ArgumentTypeError, DimensionMismatchError, InvalidArgumentError
+from vectorlab.vectordb.errors import (
+    ArgumentTypeError,
+    DimensionMismatchError,
+    HalfPrecisionError,
+    InvalidArgumentError,
+)
 from vectorlab.vectordb.identifiers import TableName, check_identifier, parse_table
-from vectorlab.vectordb.tables import _column_type, count_of
+from vectorlab.vectordb.tables import _column_type, check_half_precision
 
 if TYPE_CHECKING:
     import psycopg
@@ -127,14 +132,15 @@ def _statement(cursor: psycopg.Cursor[Any], options: _Options) -> tuple[Any, str
     identifier, column = options.table.identifier(), options.column
     if options.candidates is None:
         distance = _distance_sql(column, base_type, dims, options.operator, options.quantization)
-        statement = sql.SQL("SELECT id, {d} AS distance FROM {t} ORDER BY distance LIMIT %(k)s").format(
-            d=distance, t=identifier)
+        statement = sql.SQL("SELECT id, {d} AS distance FROM {t} WHERE {col} IS NOT NULL "
+                            "ORDER BY distance LIMIT %(k)s").format(d=distance, t=identifier,
+                                                                    col=sql.Identifier(column))
         return statement, base_type, dims
     # Oversampling + rescoring in one query: the quantized distance picks `candidates` rows (through
     # its index if there is one), then the full-precision distance orders that shortlist.
     statement = sql.SQL(
         "SELECT id, {d} AS distance\n"
-        "FROM (SELECT id, {col} FROM {t}\n"
+        "FROM (SELECT id, {col} FROM {t} WHERE {col} IS NOT NULL\n"
         "      ORDER BY {s}\n"
         "      LIMIT %(candidates)s) AS shortlist\n"
         "ORDER BY distance LIMIT %(k)s"
@@ -143,8 +149,17 @@ def _statement(cursor: psycopg.Cursor[Any], options: _Options) -> tuple[Any, str
     return statement, base_type, dims
 
 
-def _check_queries(query: Any, options: _Options, dims: int | None) -> tuple[np.ndarray, bool]:
-    """The queries as float32 rows, checked: dimensions, no zero vector; unit length for cosine."""
+def _check_queries(query: Any, options: _Options, dims: int | None, base_type: str) -> tuple[np.ndarray, bool]:
+    """The queries as float32 rows, checked: dimensions, no zero vector; unit length for cosine; values half
+    precision holds when they are sent as halfvec."""
+    queries, single = _checked_queries(query, options, dims)
+    if base_type == "halfvec" or options.quantization == "halfvec":
+        # The inner product needs the query's direction; L2 and L1 only its values (a zero query is fine).
+        check_half_precision(queries, "query", direction=options.operator in ("<=>", "<#>"))
+    return queries, single
+
+
+def _checked_queries(query: Any, options: _Options, dims: int | None) -> tuple[np.ndarray, bool]:
     queries, single = as_vector_or_matrix(query, "query")
     if dims is not None and queries.shape[1] != dims:
         raise DimensionMismatchError(
@@ -169,18 +184,38 @@ def _check_queries(query: Any, options: _Options, dims: int | None) -> tuple[np.
 
 
 def _count_for_k(cursor: psycopg.Cursor[Any], options: _Options) -> None:
-    rows = count_of(cursor, options.table.identifier())
-    if options.k > rows:
-        raise InvalidArgumentError(f"k={options.k} is larger than the {rows} rows in table {options.table}: "
-                                   f"use k <= {rows}")
+    from psycopg import sql
+
+    row = cursor.execute(sql.SQL("SELECT count(*), count({}) FROM {}").format(
+        sql.Identifier(options.column), options.table.identifier())).fetchone()
+    assert row is not None  # an aggregate without GROUP BY returns one row
+    rows, with_vector = int(row[0]), int(row[1])
+    if options.k > with_vector:
+        # Rows whose vector is NULL (a table filled outside load_table) are never results: no distance.
+        which = f"rows in table {options.table}" if rows == with_vector else \
+            (f"rows of table {options.table} whose {options.column} is not NULL ({rows - with_vector} of its "
+             f"{rows} rows have a NULL {options.column}: no distance, never a result)")
+        raise InvalidArgumentError(f"k={options.k} is larger than the {with_vector} {which}: "
+                                   f"use k <= {with_vector}")
+
+
+def half_overflow(table: Any, column: str, error: Exception) -> HalfPrecisionError:
+    """The typed error for PostgreSQL's "... is out of range for type halfvec" on a stored vector column."""
+    from vectorlab.vectordb.connection import first_line
+
+    return HalfPrecisionError(
+        f"column {table}.{column} holds a value half precision (halfvec) can't hold, beyond 65,504 "
+        f"({first_line(error)}), so quantization='halfvec' can't read it. Fix: use quantization=None or "
+        "'binary', or reload the table with the vectors scaled (e.g. to unit length)")
 
 
 def _run(conn: Any, options: _Options, query: Any) -> tuple[np.ndarray, np.ndarray]:
     from pgvector import HalfVector
+    from psycopg.errors import NumericValueOutOfRange
 
     with transaction(conn) as cursor:
         statement, base_type, dims = _statement(cursor, options)
-        queries, single = _check_queries(query, options, dims)
+        queries, single = _check_queries(query, options, dims, base_type)
         _count_for_k(cursor, options)
         wrap: Callable[[np.ndarray], Any] = HalfVector if base_type == "halfvec" else (lambda v: v)
         m, k = len(queries), options.k
@@ -193,7 +228,10 @@ def _run(conn: Any, options: _Options, query: Any) -> tuple[np.ndarray, np.ndarr
             # prepare=False: psycopg would otherwise prepare a statement run 5 times, and PostgreSQL may
             # then reuse one cached plan whatever enable_seqscan / enable_indexscan say, so exact=True
             # after exact=False (or the reverse) on the same connection would silently be ignored.
-            results = cursor.execute(statement, {"q": wrap(vector), **params}, prepare=False).fetchall()
+            try:
+                results = cursor.execute(statement, {"q": wrap(vector), **params}, prepare=False).fetchall()
+            except NumericValueOutOfRange as error:  # embedding::halfvec of a stored value beyond 65,504
+                raise half_overflow(options.table, options.column, error) from None
             if results:
                 found = np.asarray(results, dtype=np.float64)
                 ids[row, : len(results)] = found[:, 0].astype(np.int64)
@@ -207,6 +245,9 @@ def search(conn: psycopg.Connection[Any], table: str, query: Any, k: int = 10, o
            column: str = "embedding", quantization: str | None = None, exact: bool | None = None,
            ef_search: int | None = None, probes: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` rows nearest to each query: ``SELECT id, embedding <=> q ... ORDER BY ... LIMIT k``.
+
+    Rows whose vector is NULL (a table filled outside :func:`load_table`) have no distance and are never
+    results (``WHERE embedding IS NOT NULL``); ``k`` counts only the rows that have one.
 
     :param query: one vector ``(dims,)`` or a batch ``(m, dims)`` (one SQL query each); never a zero
         vector. For ``"<=>"`` the unit vector is sent (the cosine distance does not depend on length).
@@ -270,7 +311,7 @@ def search_plan(conn: psycopg.Connection[Any], table: str, query: Any, k: int = 
                        exact=exact, ef_search=ef_search, probes=probes)
     with transaction(conn) as cursor:
         statement, base_type, dims = _statement(cursor, options)
-        queries, _ = _check_queries(query, options, dims)
+        queries, _ = _check_queries(query, options, dims, base_type)
         vector = HalfVector(queries[0]) if base_type == "halfvec" else queries[0]
         for name, value in options.settings:
             cursor.execute("SELECT set_config(%s, %s, true)", (name, value))

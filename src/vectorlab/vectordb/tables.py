@@ -12,7 +12,9 @@ from vectorlab._validation import as_matrix, check_choice, check_positive_int
 from vectorlab.vectordb.connection import checked, transaction
 from vectorlab.vectordb.errors import (
     ArgumentTypeError,
+    HalfPrecisionError,
     InvalidArgumentError,
+    NotATableError,
     SchemaNotFoundError,
     TableNotFoundError,
 )
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
     import psycopg
 
 __all__ = ["load_table", "count_rows", "count_of", "column_type", "read_frame", "find_table", "require_table",
-           "MAX_DIMENSIONS", "RESERVED_COLUMNS"]
+           "MAX_DIMENSIONS", "RESERVED_COLUMNS", "MAX_HALF", "MAX_HALF_TURN_DEGREES", "check_half_precision"]
 
 RESERVED_COLUMNS = ("id", "key", "embedding")
 #: pgvector's limit for a stored vector or halfvec.
@@ -51,6 +53,41 @@ def _check_schema(cursor: psycopg.Cursor[Any], table: TableName) -> None:
         raise SchemaNotFoundError(
             f"there is no schema {table.schema!r} for table {str(table)!r} (the part before the dot names the "
             f"schema): create it with CREATE SCHEMA, or use a table name without a dot")
+
+
+_RELATION_KINDS = {"v": "a view", "m": "a materialized view", "S": "a sequence", "f": "a foreign table",
+                   "i": "an index", "I": "a partitioned index", "c": "a composite type", "t": "a TOAST table"}
+_SYSTEM_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast")
+
+
+def _check_replaceable(cursor: psycopg.Cursor[Any], table: TableName) -> None:
+    """Refuse a name that PostgreSQL resolves to something :func:`load_table` must not drop: a view, a
+    sequence, ... (``DROP TABLE`` would fail with a raw ``WrongObjectType``) or a system catalog (a bare
+    ``pg_class`` resolves to ``pg_catalog.pg_class`` before any schema of yours)."""
+    row = cursor.execute(
+        "SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.oid = to_regclass(%s)",
+        (table.identifier().as_string(cursor),),
+    ).fetchone()
+    if row is None:
+        if table.schema in _SYSTEM_SCHEMAS or (table.schema or "").startswith("pg_toast"):
+            raise NotATableError(
+                f"table name {str(table)!r} is in {table.schema}, PostgreSQL's own system schema, where load_table "
+                "must not create tables. Fix: use a schema of yours (e.g. 'public."
+                f"{table.name}')")
+        return
+    schema, relname, kind = row
+    if schema in _SYSTEM_SCHEMAS or schema.startswith("pg_toast"):
+        raise NotATableError(
+            f"table name {str(table)!r} names {schema}.{relname}, a system catalog of PostgreSQL, which "
+            "load_table must not replace. Fix: choose another name, or qualify it with your schema "
+            f"(e.g. 'public.{relname}')")
+    if kind not in ("r", "p"):
+        what = _RELATION_KINDS.get(kind, f"a relation of kind {kind!r}")
+        raise NotATableError(
+            f"table name {str(table)!r} names {schema}.{relname}, which is {what}, not a table: load_table "
+            "replaces only tables it can drop. Fix: choose another name (or drop it yourself if it is no "
+            "longer needed)")
 
 
 def require_table(cursor: psycopg.Cursor[Any], table: TableName) -> tuple[str, str]:
@@ -174,19 +211,80 @@ def _check_vectors(values: Any) -> np.ndarray:
     return vectors
 
 
+def _missing(value: Any) -> bool:
+    """None, NaN, ``pd.NA`` or ``pd.NaT``: stored as SQL NULL."""
+    if value is None:
+        return True
+    try:
+        import pandas as pd
+
+        missing = pd.isna(value)
+    except (ImportError, TypeError, ValueError):
+        return False
+    return isinstance(missing, (bool, np.bool_)) and bool(missing)
+
+
+#: The largest value half precision (``halfvec``, IEEE float16) holds; from 65,520 a value rounds to infinity.
+MAX_HALF = 65_504.0
+#: How far (degrees) a vector may turn when rounded to half precision: a unit vector turns by less than
+#: 0.03 degrees; a vector of tiny values turns far more (values below 6.1e-5 lose digits, below 3e-8 become 0).
+MAX_HALF_TURN_DEGREES = 1.0
+
+
+def check_half_precision(vectors: np.ndarray, what: str, *, direction: bool = True) -> None:
+    """Refuse vectors that half precision can't hold: a value beyond :data:`MAX_HALF` (it would be infinite:
+    pgvector refuses it with a raw ``DataException``), or, with ``direction``, a vector that turns by more
+    than :data:`MAX_HALF_TURN_DEGREES` when rounded (all zeros for ``[1e-8, 1e-8]``: cosine distance NaN,
+    ranked last). ``what`` names a row in the message (``"vector"`` gives "vector 3")."""
+    with np.errstate(over="ignore"):
+        half = vectors.astype(np.float16)
+    too_large = np.isinf(half)
+    if too_large.any():
+        row, col = (int(i) for i in np.argwhere(too_large)[0])
+        raise HalfPrecisionError(
+            f"{what} {row} holds {float(vectors[row, col]):.6g} (position {col}), beyond {MAX_HALF:,.0f}, the "
+            "largest value half precision (halfvec) holds: it would be infinite. Fix: scale the vectors (e.g. to "
+            "unit length, as embedding models return them), or keep them in full precision (vector)")
+    if not direction:
+        return
+    original, rounded = vectors.astype(np.float64), half.astype(np.float64)
+    norms = np.linalg.norm(original, axis=1) * np.linalg.norm(rounded, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cosine = np.einsum("ij,ij->i", original, rounded) / norms
+    turn = np.degrees(np.arccos(np.clip(cosine, -1.0, 1.0)))
+    lost = ~(turn <= MAX_HALF_TURN_DEGREES) & (np.linalg.norm(original, axis=1) > 0)  # NaN: rounded to zero
+    if lost.any():
+        row = int(np.flatnonzero(lost)[0])
+        biggest = float(np.abs(original[row]).max())
+        problem = (f"is all zeros in half precision (its largest value, {biggest:.3g}, is below 3e-8): it has no "
+                   "direction there, so its cosine distance is NaN and it ranks last"
+                   if not np.isfinite(turn[row]) else
+                   f"turns by {turn[row]:.3g} degrees when rounded to half precision (its largest value is "
+                   f"{biggest:.3g}; values below 6.1e-5 lose digits, below 3e-8 become 0)")
+        raise HalfPrecisionError(f"{what} {row} {problem}. Fix: scale the vectors to unit length before storing "
+                                 "or searching them as halfvec, or keep them in full precision (vector)")
+
+
 def _column_type_for(values: Sequence[Any] | np.ndarray) -> str:
+    """The SQL type of a column of ``values``, read from the values that are there: None (and NaN) are NULL,
+    so ``[1999, None]`` is a ``bigint`` column, not ``text``; a column of nothing but NULLs is ``text``."""
     array = np.asarray(values)
+    if array.dtype == object:
+        present = [value for value in array.tolist() if not _missing(value)]
+        array = np.asarray(present) if present else np.array([], dtype=object)
     if array.dtype.kind == "b":
         return "boolean"
     if array.dtype.kind in "iu":
         return "bigint"
     if array.dtype.kind == "f":
         return "double precision"
+    if array.dtype == object and array.size and all(type(value) is int for value in array):
+        return "bigint"  # ints beyond 64 bits: refused by _python_value with the fix
     return "text"
 
 
 def _python_value(value: Any, sql_type: str, what: str) -> Any:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if _missing(value):
         return None
     if sql_type == "bigint":
         if not -(2**63) <= int(value) < 2**63:
@@ -197,13 +295,6 @@ def _python_value(value: Any, sql_type: str, what: str) -> Any:
         return float(value)
     if sql_type == "boolean":
         return bool(value)
-    try:
-        import pandas as pd
-
-        if pd.isna(value):
-            return None
-    except (ImportError, TypeError, ValueError):
-        pass
     return _check_text(str(value), what)
 
 
@@ -241,8 +332,10 @@ def load_table(conn: psycopg.Connection[Any], table: str, keys: Sequence[str], v
     ``table`` is ``"name"`` or ``"schema.name"`` (the schema must exist); every name follows the
     identifier rule (at most 63 bytes, no NUL). Columns: ``id bigint`` (the row number in ``keys``),
     ``key text`` (unique), ``embedding vector(dims)`` (or ``halfvec(dims)`` with
-    ``vector_type="halfvec"``: half the storage), then the extra columns (``bigint``, ``double
-    precision``, ``boolean`` or ``text`` from their values).
+    ``vector_type="halfvec"``: half the storage, for vectors half precision can hold, else
+    :class:`HalfPrecisionError`), then the extra columns (``bigint``, ``double precision``, ``boolean``
+    or ``text`` from the values that are there: ``None``, NaN and ``pd.NA`` are NULL). A name that
+    resolves to a view, a sequence or a system catalog is refused (:class:`NotATableError`), never dropped.
 
     Everything happens in **one transaction**: drop the old table, create the new one, ``COPY`` the
     rows in binary batches of ``batch_size``, ``ANALYZE``. Running it twice gives the same table (no
@@ -268,6 +361,8 @@ def load_table(conn: psycopg.Connection[Any], table: str, keys: Sequence[str], v
     if on_batch is not None and not callable(on_batch):
         raise ArgumentTypeError(f"on_batch must be a function (rows_done, total) or None, got "
                                 f"{type(on_batch).__name__}")
+    if vector_type == "halfvec":
+        check_half_precision(vectors, "vector")
     extras = _check_extra_columns(extra_columns, n)
 
     identifier = name.identifier()
@@ -283,6 +378,7 @@ def load_table(conn: psycopg.Connection[Any], table: str, keys: Sequence[str], v
 
     with transaction(conn) as cursor:
         _check_schema(cursor, name)
+        _check_replaceable(cursor, name)
         cursor.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(identifier))
         cursor.execute(sql.SQL("CREATE TABLE {} ({})").format(identifier, sql.SQL(", ").join(column_defs)))
         copy_statement = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT BINARY)").format(
