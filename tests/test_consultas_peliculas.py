@@ -203,3 +203,26 @@ def test_expected_titles_are_the_english_answers_mapped(consultas, peliculas):
     for titles in consultas["expected"]:
         english = set().union(*(english_of[t] for t in titles))
         assert set().union(*(by_english[e] for e in english)) == set(titles), titles
+
+
+def _readme() -> str:
+    return " ".join((Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8").split())
+
+
+def test_readme_states_the_spanish_query_counts(consultas):
+    """README's "How the Spanish data was made" gives the category and language counts of the file."""
+    readme = _readme()
+    counts = consultas["category"].value_counts()
+    quoted = {category: int(n) for n, category in re.findall(r"(\d+) `(\w+)`", readme.split(
+        "**Queries, written blind.**")[1].split("**Overlap bound")[0])}
+    assert quoted == counts.to_dict()
+    foreign = consultas[consultas["category"] == "foreign"]
+    assert f"({(foreign['language'] == 'en').sum()} in English, one each in" in readme
+    assert (foreign["language"] != "en").sum() == 4 and foreign["language"].value_counts().drop("en").eq(1).all()
+    assert f"| `data/consultas_peliculas.csv` | {len(consultas)} labelled Spanish search queries" in readme
+
+
+def test_readme_states_how_many_queries_were_rewritten(consultas):
+    rewritten = consultas["note"].str.contains("reescrita tras la prueba de solapamiento")
+    assert f"it found {rewritten.sum()} pairs above 0.5; those {['', 'one', 'two', 'three', 'four'][rewritten.sum()]}" \
+           " queries were rewritten" in _readme()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import unicodedata
 
 import numpy as np
@@ -382,7 +383,6 @@ def test_prepare_data_is_deterministic(tmp_path):
 
 def test_readme_counts_match_the_data():
     """The film, key and remake counts the README quotes are computed from the CSV, not typed."""
-    import re
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
@@ -393,3 +393,18 @@ def test_readme_counts_match_the_data():
     assert tuple(int(n) for n in sentence.groups()) == (films, keys, films - keys)
     assert f"| `data/movies.csv` | {films} Disney feature films" in readme
     assert f"`movie_plots` keeps all {films}" in readme
+
+
+def test_readme_spanish_counts_match_the_data():
+    """The Spanish film, key and Spain-title counts the README quotes are computed from the CSV."""
+    from pathlib import Path
+
+    readme = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").split())
+    peliculas = load_movies("peliculas")
+    films, keys = len(peliculas), len(dataset_texts("titulos_peliculas"))
+    sentence = re.search(r"the (\d+) films give (\d+) keys, because (\d+) titles are shared", readme)
+    assert sentence, "README lost the sentence about titulos_peliculas keys"
+    assert tuple(int(n) for n in sentence.groups()) == (films, keys, films - keys)
+    assert f"| `data/peliculas.csv` | the same {films} films in Spanish" in readme
+    assert f"only where it differs: {(peliculas['title_spain'] != '').sum()} films" in readme
+    assert f"| `data/consultas_peliculas.csv` | {len(load_movie_queries('consultas_peliculas'))} labelled" in readme

@@ -78,3 +78,9 @@ def test_the_check_fails_on_literal_translations(literal):
     """Calibrated on half of the translations, the same check rejects the other half as a 'table'."""
     calibration, held_out = literal.iloc[::2], literal.iloc[1::2]
     assert not held_out["literal"].mean() < lower_bound(calibration["literal"])
+
+
+def test_readme_quotes_the_measured_cosines(literal, films):
+    readme = " ".join((Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8").split())
+    assert (f"their English/Spanish cosine averages {literal['literal'].mean():.2f}, the project's summaries "
+            f"{films['cosine'].mean():.2f} over all films") in readme
