@@ -68,3 +68,17 @@ def test_readme_quotes_the_measured_hit_rates():
     english = paraphrase_hit_at_5("movie_queries", "movie_plots", "movies", LOCAL_MODEL_NAME)["hit@5"]
     assert (f"USE puts an expected film in the top 5 for {use:.0%} of the Spanish `paraphrase` queries, "
             f"all-MiniLM-L6-v2 for {minilm:.0%} ({english:.0%} on the English set") in readme
+
+
+def test_a_query_typed_with_combining_accents_finds_the_same_films():
+    """USE's tokenizer normalizes Unicode itself: the decomposed query ranks the films exactly as the NFC one,
+    including a query mixing Spanish and English and inverted punctuation."""
+    import unicodedata
+
+    plots = load_dataset("tramas_peliculas")
+    for query in ["una película sobre leones", "¿la del pingüino? a movie about penguins, por favor"]:
+        decomposed = unicodedata.normalize("NFD", query)
+        assert decomposed != query
+        composed_ids, _ = exhaustive_search(embed_use([query])[0], plots.vectors, k=10)
+        decomposed_ids, _ = exhaustive_search(embed_use([decomposed])[0], plots.vectors, k=10)
+        assert composed_ids.tolist() == decomposed_ids.tolist()
