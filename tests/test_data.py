@@ -295,12 +295,13 @@ def test_the_honesty_check_catches_vectors_of_the_other_model():
     assert (np.sum(fresh * shuffled, axis=1)).min() < 0.99
 
 
-def test_rebuilt_use_file_matches_the_shipped_one_within_tolerance(tmp_path):
-    """Rebuild all of movie_titles with USE (~5 s) as `tasks.py data` does and compare the way `--check` does."""
+@pytest.mark.parametrize("name", ["movie_titles", "titulos_peliculas"])
+def test_rebuilt_use_file_matches_the_shipped_one_within_tolerance(tmp_path, name):
+    """Rebuild all the titles with USE (~5 s) as `tasks.py data` does and compare the way `--check` does."""
     from scripts.prepare_data import SOURCES, compare_files
 
-    rebuilt = save_embeddings(tmp_path / "movie_titles.json", build_use("movie_titles"), source=SOURCES[USE_MODEL_NAME])
-    matches, description = compare_files(rebuilt, dataset_path("movie_titles", USE_MODEL_NAME))
+    rebuilt = save_embeddings(tmp_path / f"{name}.json", build_use(name), source=SOURCES[USE_MODEL_NAME])
+    matches, description = compare_files(rebuilt, dataset_path(name, USE_MODEL_NAME))
     assert matches, description
 
 
