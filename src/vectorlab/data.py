@@ -356,7 +356,7 @@ def _read_table(name: str, **options: Any) -> pd.DataFrame:
     gives the same titles, and so the same keys, as one saved precomposed)."""
     import pandas as pd
 
-    table = pd.read_csv(data_dir() / f"{name}.csv", **options)
+    table: pd.DataFrame = pd.read_csv(data_dir() / f"{name}.csv", **options)
     for column in table.columns:
         if not pd.api.types.is_numeric_dtype(table[column]):
             table[column] = [_nfc(value) if isinstance(value, str) else value for value in table[column]]
