@@ -25,7 +25,11 @@ Sources
   ...)``; the data ships inside the package, so this script runs offline.  wordfreq's code is
   Apache-2.0 and its data CC BY-SA 4.0; cite it as Robyn Speer (2022), rspeer/wordfreq v3.0,
   https://doi.org/10.5281/zenodo.7199437.  wordfreq counts word *forms*: "tipo" counts every
-  "tipo", whatever English word it translates.
+  "tipo", whatever English word it translates, and a noun that is also a verb form or an
+  adjective ranks by all its uses ("estado" is also "been", "hecho" "done", "poder" "can",
+  "vino" "came", "seguro" "sure", "público" "public").  Where the noun is only a small share of
+  a form's uses, the table gives another natural translation instead ("era" -> "época", as
+  "era" is mostly "was").
 * **Judgement**: Spanish has no part-of-speech lexicon in our dependencies, so the nouns that
   fill the list beyond the aligned ones are a reviewed keep list (``FILL_NOUNS`` below), written
   by reading wordfreq's most frequent Spanish words in order and keeping the singular common
