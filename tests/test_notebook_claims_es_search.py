@@ -38,8 +38,8 @@ SEARCH = {
 
 def test_04_es_the_lion_query_finds_el_rey_leon_with_summaries_not_with_titles():
     """"Con el modelo por defecto, "una película sobre leones" pone El rey león primera con resúmenes; con títulos
-    queda fuera del top 3, tras tres que dicen "película" (la charla, con OpenAI, la halló por título)." The talk's
-    lion query must put El rey león in the top 3 of the Spanish search (issue 18)."""
+    queda fuera del top 3, tras tres que dicen "película" (en la charla, OpenAI la halló por su título en
+    inglés)." The talk's lion query must put El rey león in the top 3 of the Spanish search (issue 18)."""
     c = claims("es/04_search.ipynb", SEARCH)
     assert c["model"] == "use-multilingual-v3"
     lions = c["talk"][LIONS]
@@ -64,8 +64,8 @@ def test_04_es_cats_and_dogs():
 
 def test_04_es_the_rambling_requests():
     """"Con el modelo por defecto, los resúmenes ponen Frozen II primera y Buscando a Dory segunda, tras Buscando a
-    Nemo: el "no" no cuenta. Cars queda mejor con su título." The request says "no la del pez payaso, la otra";
-    the figure marks the top 5 and the intended film of the first request."""
+    Nemo, justo la que el pedido descarta. Cars queda mejor con su título." The request says "no la del pez payaso,
+    la otra"; the figure marks the top 5 and the intended film of the first request."""
     c = claims("es/04_search.ipynb", SEARCH)
     ranks = {row["película buscada"]: row for row in c["ranks"]}
     assert list(ranks) == ["Frozen II", "Cars", "Buscando a Dory"], list(ranks)
@@ -146,7 +146,7 @@ def test_05_es_moanas_neighbours():
 
 
 def test_05_es_the_ladder():
-    """"int8 ocupa un cuarto de los bytes; los bits, un treintaidosavo: 97% menos. Con el modelo por defecto, los
+    """"int8 ocupa un cuarto de los bytes; los bits, un treintaidosavo: 97% menos ... Con el modelo por defecto, los
     bits solos hallan cerca de dos tercios del top 10 real; reevaluar 20 candidatos halla más, y 80 (un sexto de
     estos títulos) deja el recall cerca de 1.\""""
     c = claims("es/05_quantize.ipynb", QUANTIZE)
