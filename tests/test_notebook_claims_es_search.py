@@ -198,7 +198,7 @@ def test_06_es_dimensions_runs_offline_and_equals_truncation():
     """"Nuestro endpoint sin red responde igual: la llamada de la charla corre con cualquier proveedor ... Con el
     modelo por defecto, la respuesta es truncate(), salvo redondeo. ... USE, el modelo por defecto, no se entrenó
     con MRL\""""
-    from vectorlab.providers import model_info
+    from vectorlab.embed.providers import model_info
 
     c = claims("es/06_reduce_dimensions.ipynb", REDUCE)
     assert c["model"] == "use-multilingual-v3" and c["short_dims"] == 256, c

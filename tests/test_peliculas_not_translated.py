@@ -24,7 +24,7 @@ import pytest
 from scipy import stats
 
 from vectorlab.data import load_dataset, load_movies, movie_text
-from vectorlab.use_model import embed_use
+from vectorlab.embed.use_model import embed_use
 
 FIXTURES = pd.read_csv(Path(__file__).parent / "fixtures" / "traducciones_literales.csv")
 

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from vectorlab import exhaustive_search, load_dataset, load_movie_queries, load_movies, search_quality
-from vectorlab.local_model import LOCAL_MODEL_NAME
-from vectorlab.use_model import USE_MODEL_NAME, embed_use
+from vectorlab.embed.local_model import LOCAL_MODEL_NAME
+from vectorlab.embed.use_model import USE_MODEL_NAME, embed_use
 
 DEPTH = 50
 
