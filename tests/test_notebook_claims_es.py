@@ -140,3 +140,44 @@ def test_es_02_solutions_answers():
     assert {"financiación", "crédito", "liga", "peso", "barco"} <= minilm and not {"mesa", "silla"} & minilm, minilm
     assert len(set(c["cosine"]) & set(c["manhattan"])) >= 6 and c["cosine"] != c["manhattan"], c
     assert all(0.4 <= value <= 0.6 for value in c["top1"].values()), c["top1"]
+
+
+# -- 03 visualizar ----------------------------------------------------------------------------------------
+
+VISUALIZE = {
+    "all": "float(vl.explained_variance(words.vectors, 3))",
+    "chosen": "float(vl.explained_variance(chosen.vectors, 3))",
+    "n_chosen": "len(chosen)",
+    "groups": "sorted(set(groups.index))",
+    "in_list": "sum(word in words for word in groups)",
+    "kept": "float(vl.recall_at_k(picture_ids[:, 1:], full_ids[:, 1:]))",
+}
+
+
+def test_es_03_what_the_picture_loses():
+    """"Con el modelo por defecto, una imagen en 3-D de todas las palabras conserva cerca de una décima parte de
+    su varianza. Nuestras 48 palabras conservan más ..., pero cerca de la mitad de los vecinos más cercanos de
+    cada palabra cambian en la imagen." ("48 palabras en seis grupos")"""
+    c = claims("es/03_visualize.ipynb", VISUALIZE)
+    assert c["n_chosen"] == 48 == c["in_list"] and len(c["groups"]) == 6, c
+    assert 0.06 <= c["all"] <= 0.14, c
+    assert c["chosen"] > c["all"], c
+    assert round(10 * (1 - c["kept"])) == 5, c
+
+
+def test_es_03_solutions_answers():
+    """1: "las 8 palabras de deportes están en la lista, y en la imagen la mayoría queda junto a otra palabra de
+    deportes". 2: "con los dos modelos, 3 dimensiones conservan cerca de una quinta parte de la varianza de estas
+    palabras" (and the MiniLM picture is drawn). 3: "menos de una décima parte de ellas". 4: "t-SNE conserva más
+    de los 5 vecinos más cercanos de cada palabra que PCA\""""
+    c = claims("es/solutions/03_visualize.ipynb", {
+        "sports": "len(sports)", "in_list": "sum(word in words for word in sports)",
+        "groups": "sorted(set(with_sports.index))", "next_to_own": "float(sports_next_to_sports)",
+        "minilm_points": "list(points_minilm.shape)",
+        "both": "both.to_dict()", "half": "half", "dims": "words.dimensions", "kept2d": "kept2d.to_dict()"})
+    assert c["sports"] == 8 and c["in_list"] == 8 and len(c["groups"]) == 7, c
+    assert c["next_to_own"] > 0.5, c
+    assert c["minilm_points"] == [48, 3], c
+    assert len(c["both"]) == 2 and all(round(value, 1) == 0.2 for value in c["both"].values()), c["both"]
+    assert c["half"] < c["dims"] / 10, c
+    assert c["kept2d"]["t-SNE 2-D"] > c["kept2d"]["PCA 2-D"], c["kept2d"]
