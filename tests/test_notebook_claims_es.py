@@ -181,3 +181,24 @@ def test_es_03_solutions_answers():
     assert len(c["both"]) == 2 and all(round(value, 1) == 0.2 for value in c["both"].values()), c["both"]
     assert c["half"] < c["dims"] / 10, c
     assert c["kept2d"]["t-SNE 2-D"] > c["kept2d"]["PCA 2-D"], c["kept2d"]
+
+
+# -- 07 base de datos vectorial ---------------------------------------------------------------------------
+
+def test_es_07_solutions_answers():
+    """1: "con el modelo por defecto, dos de las tres películas de El rey león estrenadas desde 2000 quedan
+    segunda y tercera, detrás de La gran película de Piglet (el filtro deja fuera la de 1994)."
+    2: "los dos operadores dan a cada consulta el mismo top 10 en el mismo orden."
+    3: "con ef_search = 10 el índice pierde algunos vecinos verdaderos (recall@10 por debajo de 1);
+    con 40 casi no pierde ninguno (recall@10 por encima de 0.99).\""""
+    c = claims("es/solutions/07_vector_database.ipynb", {
+        "lions": "lions['title'].tolist()", "years": "lions['year'].tolist()", "same": "same.iloc[0].to_dict()",
+        "by_ef": "by_ef.to_dict()", "all_lions": "sorted(movies.loc[movies['title'].str.contains('rey león'), "
+                                                "'year'].astype(int).tolist())"})
+    assert c["lions"][0] == "La gran película de Piglet", c["lions"]
+    assert all("El rey león" in title for title in c["lions"][1:3]), c["lions"]
+    assert all(year >= 2000 for year in c["years"]) and c["all_lions"][0] == 1994, c
+    assert sum(year >= 2000 for year in c["all_lions"]) == 3, c["all_lions"]  # "las tres ... desde 2000"
+    assert c["same"]["mismo top 10, mismo orden"] == c["same"]["consultas"] == 101, c["same"]
+    by_ef = {int(ef): recall for ef, recall in c["by_ef"].items()}
+    assert by_ef[10] < 1 and by_ef[40] > 0.99 and by_ef[40] > by_ef[10], by_ef
