@@ -29,8 +29,8 @@ GENERATE = {
 
 
 def test_es_01_every_text_gets_a_unit_vector_of_the_same_length():
-    """"Tres textos, tres vectores del mismo tamaño, cada uno de longitud 1; hasta el texto sin sentido recibió
-    el suyo." The models table gives the default model 512 dims; "entre 1,000 sustantivos en español"."""
+    """"Tres textos, tres vectores del mismo tamaño, de longitud 1; hasta el texto sin sentido recibió el suyo."
+    The models table gives the default model 512 dims; "entre 1,000 sustantivos en español"."""
     c = claims("es/01_generate.ipynb", GENERATE)
     assert c["model"] == "use-multilingual-v3" and c["dims"] == 512 and c["words"] == 1000
     assert len(c["lengths"]) == len(c["texts"]) == 3
@@ -115,7 +115,7 @@ def test_es_02_unrelated_words_score_about_point_three_not_zero():
 
 
 def test_es_02_each_text_is_closest_to_its_translation():
-    """"Con el modelo por defecto, cada texto en español puntúa más alto con su propia traducción, y 'hola mundo'
+    """"Con el modelo por defecto, cada texto en español puntúa más con su propia traducción, y 'hola mundo'
     queda mucho más cerca de 'hello world' que 'goodbye moon'." (rows Spanish, columns their translations)"""
     c = claims("es/02_similarity.ipynb", SIMILARITY)
     assert c["rows"][0] == "hola mundo" and c["columns"][0] == "hello world" and c["columns"][3] == "goodbye moon"
