@@ -182,3 +182,18 @@ def test_notebook_renderer_saves_json_only_unless_asked_for_images(monkeypatch):
         assert pio.renderers.default == "plotly_mimetype+png"
     finally:
         pio.renderers.default = saved
+
+
+def test_axis_titles_can_be_given_in_another_language():
+    """The Spanish notebooks title every axis in Spanish: the helpers take their axis titles as arguments."""
+    bars = viz.vector_bars({"a": np.arange(3.0), "b": np.arange(3.0)}, x_title="dimensión", y_title="valor")
+    assert {bars.layout[name].title.text for name in bars.layout.to_plotly_json() if name.startswith("xaxis")} == {
+        "dimensión"}
+    assert {bars.layout[name].title.text for name in bars.layout.to_plotly_json() if name.startswith("yaxis")} == {
+        "valor"}
+    assert viz.vector_bars({"a": np.arange(3.0)}).layout.xaxis.title.text == "dimension"  # the default
+    histogram = viz.similarity_histograms({"m": np.array([0.1])}, x_title="similitud coseno",
+                                          y_title="% de los pares", legend_title="modelo")
+    assert (histogram.layout.xaxis.title.text, histogram.layout.yaxis.title.text) == ("similitud coseno",
+                                                                                      "% de los pares")
+    assert viz.similarity_histograms({"m": np.array([0.1])}).layout.yaxis.title.text == "% of pairs"

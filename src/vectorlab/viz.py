@@ -73,8 +73,11 @@ def _style(figure: go.Figure, *, title: str, height: int, legend_title: str | No
     return figure
 
 
-def vector_bars(vectors: Mapping[str, np.ndarray], title: str = "One vector, dimension by dimension") -> go.Figure:
-    """One bar chart per named vector, stacked: ``{"all-MiniLM-L6-v2: dog": vector, ...}``."""
+def vector_bars(vectors: Mapping[str, np.ndarray], title: str = "One vector, dimension by dimension", *,
+                x_title: str = "dimension", y_title: str = "value") -> go.Figure:
+    """One bar chart per named vector, stacked: ``{"all-MiniLM-L6-v2: dog": vector, ...}``.
+
+    ``x_title`` and ``y_title`` name the axes of every chart (the Spanish notebooks pass them in Spanish)."""
     if not vectors:
         raise InvalidInputError("vectors is empty: pass a mapping of name -> vector")
     rows, row_height, gap = len(vectors), 240, 120  # gap in pixels: the x title, then the next chart's title
@@ -85,17 +88,18 @@ def vector_bars(vectors: Mapping[str, np.ndarray], title: str = "One vector, dim
         values = np.asarray(vector, dtype=np.float32).ravel()
         figure.add_trace(go.Bar(x=np.arange(len(values)), y=values, marker_line_width=0, showlegend=False),
                          row=row, col=1)
-        figure.update_xaxes(title_text="dimension", title_standoff=8, row=row, col=1)
-        figure.update_yaxes(title_text="value", row=row, col=1)
+        figure.update_xaxes(title_text=x_title, title_standoff=8, row=row, col=1)
+        figure.update_yaxes(title_text=y_title, row=row, col=1)
     return _style(figure.update_layout(bargap=0), title=title, height=height)
 
 
 def similarity_histograms(values: Mapping[str, np.ndarray], title: str = "How similar is everything to everything?",
-                          bins: int = 60, *, x_title: str = "cosine similarity",
+                          bins: int = 60, *, x_title: str = "cosine similarity", y_title: str = "% of pairs",
                           legend_title: str | None = None) -> go.Figure:
     """Overlaid histograms of similarity values, one per named series, to compare their ranges.
 
-    ``x_title`` names the values (say ``"Hamming similarity"``), ``legend_title`` what the series are, in
+    ``x_title`` names the values (say ``"Hamming similarity"``), ``y_title`` the share axis (``"% of pairs"``;
+    the Spanish notebooks pass it in Spanish), ``legend_title`` what the series are, in
     words (``"model"``, ``"score"``). Pass it: it will become required, as in :func:`line_chart`. Until
     then the legend is titled from the names (``"bits=1"``, ``"bits=8"`` -> ``"bits"``), else ``"model"``,
     what this chart was first made to compare.
@@ -104,7 +108,7 @@ def similarity_histograms(values: Mapping[str, np.ndarray], title: str = "How si
     for name, sims in values.items():
         figure.add_trace(go.Histogram(x=np.asarray(sims).ravel(), name=name, nbinsx=bins, opacity=0.6,
                                       histnorm="percent"))
-    figure.update_layout(barmode="overlay", xaxis_title=x_title, yaxis_title="% of pairs", showlegend=True)
+    figure.update_layout(barmode="overlay", xaxis_title=x_title, yaxis_title=y_title, showlegend=True)
     legend = _words(legend_title) if legend_title is not None else _shared_key(list(values)) or "model"
     return _style(figure, title=title, height=420, legend_title=legend)
 
