@@ -74,6 +74,7 @@ INDEX_ANCHORS = {"en": "workshop", "es": "taller"}
 """The id of each language's table on the index."""
 _BAR_STYLE = ("font: 14px system-ui, sans-serif; text-align: right; padding: .4rem 1rem; "
               "border-bottom: 1px solid #d0d7de; margin-bottom: 1rem")
+_LINK_STYLE = "color: #0969da; text-decoration: underline"  # the notebook theme leaves links unmarked
 
 
 @dataclass(frozen=True)
@@ -138,10 +139,11 @@ def language_bar(language: str, links: Mapping[str, str], index: str | None = No
             items.append(f'<strong lang="{code}" aria-current="page">{html.escape(name)}</strong>')
         elif code in links:
             href = html.escape(links[code])
-            items.append(f'<a href="{href}" hreflang="{code}" lang="{code}">{html.escape(name)}</a>')
+            items.append(f'<a href="{href}" hreflang="{code}" lang="{code}" style="{_LINK_STYLE}">'
+                         f'{html.escape(name)}</a>')
     if index is not None:
         label = "Índice" if language == "es" else "Index"
-        items.append(f'<a href="{html.escape(index)}" class="vl-index">{label}</a>')
+        items.append(f'<a href="{html.escape(index)}" class="vl-index" style="{_LINK_STYLE}">{label}</a>')
     label = "Idiomas" if language == "es" else "Languages"
     return f'<nav class="vl-languages" aria-label="{label}" style="{_BAR_STYLE}">{" · ".join(items)}</nav>'
 
