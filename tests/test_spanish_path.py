@@ -251,3 +251,45 @@ def test_the_comparison_fails_when_one_side_changes(english, tmp_path):
                               "execution_count": None})
     right.write_text(json.dumps(notebook), encoding="utf-8")
     assert "code cells in" in code_differences(left, right, allowed)[0]
+
+
+# -- the Spanish documents' links ---------------------------------------------------------------------------
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def broken_links(document: Path) -> list[str]:
+    """The relative links of a Markdown file whose file (or #heading) does not exist."""
+    text = document.read_text(encoding="utf-8")
+    broken = []
+    for target in re.findall(r"\]\(([^)\s]+)\)", text):
+        if re.match(r"[a-z]+:", target):
+            continue  # https:, mailto: ...
+        path, _, anchor = target.partition("#")
+        file = (document.parent / path).resolve() if path else document
+        if not file.exists():
+            broken.append(target)
+        elif anchor and file.suffix == ".md":
+            headings = re.findall(r"^#+ (.+)$", file.read_text(encoding="utf-8"), flags=re.M)
+            if anchor not in {_slug(heading) for heading in headings}:
+                broken.append(target)
+    return broken
+
+
+def test_the_link_check_finds_a_missing_file_and_a_missing_heading(tmp_path):
+    (tmp_path / "a.md").write_text("# Title\n\n## Mis datos\n", encoding="utf-8")
+    document = tmp_path / "b.md"
+    document.write_text("[ok](a.md) [ok](a.md#mis-datos) [no](a.md#missing) [no](c.ipynb) [web](https://x.org)",
+                        encoding="utf-8")
+    assert broken_links(document) == ["a.md#missing", "c.ipynb"]
+
+
+@pytest.mark.parametrize("document", ["README.es.md", "notebooks/es/INSTRUCTOR.md", "README.md",
+                                      "notebooks/INSTRUCTOR.md"])
+def test_the_readmes_and_guides_links_resolve(document):
+    """Every relative link (file, and #heading in a Markdown file) of both READMEs and both instructor's guides.
+    README.es.md's table links every Spanish notebook and solution, so it names them until they exist."""
+    broken = broken_links(ROOT / document)
+    assert not broken, f"{document} links to what does not exist: {broken}"
