@@ -18,6 +18,7 @@ MODULE_MARKS = {
     "test_notebooks": ("notebook",),             # the committed-output checks ride along with the runs
     "test_notebooks_cloud": ("notebook",),
     "test_notebook_claims": ("notebook",),
+    "test_notebook_claims_es": ("notebook",),    # the Spanish path's claims (notebooks/es/)
     "test_offline_install": ("slow",),           # a fresh interpreter per test, USE loaded in each
     "test_benchmarks_smoke": ("slow",),          # the whole benchmark harness on synthetic data
 }
@@ -50,8 +51,9 @@ def pytest_collection_modifyitems(session, config, items):
         if item.name.startswith(SLOW_TESTS.get(name, ())):
             item.add_marker("slow")
 
-    modules = {id(item.module): item.module for item in items
-               if getattr(item, "module", None) is not None and item.module.__name__.endswith("test_notebook_claims")}
+    modules = {id(item.module): item.module for item in items  # test_notebook_claims and its Spanish files
+               if getattr(item, "module", None) is not None
+               and item.module.__name__.rsplit(".", 1)[-1].startswith("test_notebook_claims")}
     for module in modules.values():
         register_claims_module(module)
 

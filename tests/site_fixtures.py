@@ -39,6 +39,23 @@ def tiny_notebooks(folder: Path) -> list[Path]:
     return [workshop, solution]
 
 
+def tiny_spanish_notebooks(folder: Path) -> list[Path]:
+    """The Spanish path's counterparts of :func:`tiny_notebooks` (``es/01_tiny.ipynb`` and its solution, one
+    figure each), and a Spanish notebook with no English one (``es/02_solo.ipynb``), whose bar links to the
+    English table instead."""
+    setup = "import numpy as np\nfrom vectorlab import viz\n\nviz.use_notebook_renderer()"
+    workshop = write_notebook(
+        folder / "es" / "01_tiny.ipynb", "Figuras diminutas", setup,
+        "viz.scatter_3d(np.eye(3), ['a', 'b', 'c'], color=['x', 'y', 'x'], title='Tres puntos').show()")
+    solution = write_notebook(
+        folder / "es" / "solutions" / "01_tiny.ipynb", "Solución diminuta", setup,
+        "viz.similarity_heatmap(np.eye(2), ['a', 'b']).show()")
+    alone = write_notebook(
+        folder / "es" / "02_solo.ipynb", "Solo en español", setup,
+        "viz.similarity_heatmap(np.eye(2), ['uno', 'dos']).show()")
+    return [workshop, solution, alone]
+
+
 def browser_or_fail() -> str:
     """Chrome/Chromium for the tests that need one. Missing in CI is a failure, elsewhere a visible skip."""
     browser = find_browser()

@@ -1,6 +1,7 @@
-"""Every notebook (workshop, solutions, deep dives) runs top to bottom with no key, no network and no torch:
-the default offline model (API_HOST=use) and an empty embeddings cache. A failing cell fails the test and
-names the cell. The committed outputs are checked too: clean, with a static image beside every figure."""
+"""Every notebook (workshop, solutions, deep dives, and the Spanish path in notebooks/es/) runs top to bottom
+with no key, no network and no torch: the default offline model (API_HOST=use) and an empty embeddings cache.
+A failing cell fails the test and names the cell. The committed outputs are checked too: clean, with a static
+image beside every figure."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ import pytest
 from tools.notebook_runner import OFFLINE_ENV, kernelspec_metadata, notebook_paths
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-PATHS = notebook_paths(NOTEBOOKS)
+PATHS = notebook_paths(NOTEBOOKS)  # the English path, solutions, deep dives, then the Spanish path (notebooks/es/)
+IDS = [path.relative_to(NOTEBOOKS).as_posix() for path in PATHS]
 
 
 def test_all_six_workshop_notebooks_exist():
@@ -23,7 +25,7 @@ def test_all_six_workshop_notebooks_exist():
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize("path", PATHS, ids=[path.relative_to(NOTEBOOKS).as_posix() for path in PATHS])
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
 def test_notebook_runs_offline_with_the_default_model(path, notebook_execution):
     """The session's one run of the notebook (shared with the claims test) finished with no failing cell."""
     assert OFFLINE_ENV["API_HOST"] == "use"
@@ -33,7 +35,7 @@ def test_notebook_runs_offline_with_the_default_model(path, notebook_execution):
     assert code and all(cell.get("execution_count") for cell in code), "every code cell ran"
 
 
-@pytest.mark.parametrize("path", PATHS, ids=[path.stem for path in PATHS])
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
 def test_committed_notebook_is_clean(path):
     """Committed outputs: present, small, and free of secrets and local paths."""
     text = path.read_text(encoding="utf-8")
@@ -50,7 +52,7 @@ def test_committed_notebook_is_clean(path):
     assert not errors, f"{path.name} was committed with an error output"
 
 
-@pytest.mark.parametrize("path", PATHS, ids=[path.stem for path in PATHS])
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
 def test_committed_figures_have_a_static_image(path):
     """GitHub runs no JavaScript: each plotly figure's output bundle must also hold a PNG or SVG of it,
     and no output may load plotly.js from a CDN. Regenerate with `python tasks.py notebooks --in-place`."""
@@ -66,7 +68,7 @@ def test_committed_figures_have_a_static_image(path):
     assert not cdn, f"{path.name}: cells {cdn} load plotly.js from a CDN (blank offline and on GitHub)"
 
 
-@pytest.mark.parametrize("path", PATHS, ids=[path.stem for path in PATHS])
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
 def test_committed_kernelspec_is_the_one_the_venv_provides(path):
     """JupyterLab and VS Code rewrite a kernelspec that differs from the kernel's, marking the notebook modified."""
     notebook = json.loads(path.read_text(encoding="utf-8"))

@@ -10,25 +10,42 @@ from tools import notebook_runner
 from tools.notebook_runner import (
     OFFLINE_ENV,
     STATIC_RENDERER,
+    counterpart,
     estimate_minutes,
     execute_notebook,
     kernelspec_metadata,
+    notebook_language,
     notebook_paths,
     notebook_section,
 )
 
 
-def test_notebook_paths_lists_workshop_then_solutions_then_deep_dives(tmp_path):
+def test_notebook_paths_lists_workshop_then_solutions_then_deep_dives_then_the_spanish_path(tmp_path):
     for name in ["02_b.ipynb", "01_a.ipynb", "solutions/02_b.ipynb", "solutions/01_a.ipynb",
                  "deep-dives/search_at_scale.ipynb", "deep-dives/clip.ipynb", "notes.ipynb",
-                 "solutions/.ipynb_checkpoints/01_a-checkpoint.ipynb"]:
+                 "solutions/.ipynb_checkpoints/01_a-checkpoint.ipynb",
+                 "es/02_b.ipynb", "es/01_a.ipynb", "es/notas.ipynb", "es/solutions/01_a.ipynb",
+                 "es/.ipynb_checkpoints/01_a-checkpoint.ipynb"]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("{}")
     found = [path.relative_to(tmp_path).as_posix() for path in notebook_paths(tmp_path)]
     assert found == ["01_a.ipynb", "02_b.ipynb", "solutions/01_a.ipynb", "solutions/02_b.ipynb",
-                     "deep-dives/clip.ipynb", "deep-dives/search_at_scale.ipynb"]
-    assert [notebook_section(tmp_path / name) for name in found] == [
-        "workshop", "workshop", "solutions", "solutions", "deep dives", "deep dives"]
+                     "deep-dives/clip.ipynb", "deep-dives/search_at_scale.ipynb",
+                     "es/01_a.ipynb", "es/02_b.ipynb", "es/solutions/01_a.ipynb"]
+    sections = ["workshop", "workshop", "solutions", "solutions", "deep dives", "deep dives",
+                "taller", "taller", "soluciones"]
+    assert [notebook_section(tmp_path / name) for name in found] == sections
+    assert [notebook_section(tmp_path / name, tmp_path) for name in found] == sections
+    assert [notebook_language(tmp_path / name, tmp_path) for name in found] == ["en"] * 6 + ["es"] * 3
+    assert [notebook_language(tmp_path / name) for name in found] == ["en"] * 6 + ["es"] * 3
+
+
+def test_counterpart_maps_each_path_notebook_to_the_other_language():
+    assert counterpart("01_a.ipynb").as_posix() == "es/01_a.ipynb"
+    assert counterpart("solutions/01_a.ipynb").as_posix() == "es/solutions/01_a.ipynb"
+    assert counterpart("es/01_a.ipynb").as_posix() == "01_a.ipynb"
+    assert counterpart("es/solutions/01_a.ipynb").as_posix() == "solutions/01_a.ipynb"
+    assert counterpart(counterpart("deep-dives/x.ipynb")).as_posix() == "deep-dives/x.ipynb"
 
 
 def test_notebook_paths_needs_the_workshop_notebooks(tmp_path):

@@ -23,6 +23,9 @@ __all__ = [
     "KERNEL_NAME",
     "notebook_paths",
     "notebook_section",
+    "notebook_language",
+    "counterpart",
+    "SPANISH",
     "find_browser",
     "static_image_env",
     "kernelspec_metadata",
@@ -47,8 +50,15 @@ VS Code and the site) and a PNG of it (shown by GitHub and any viewer that runs 
 
 KERNEL_NAME = "python3"
 
-SECTIONS: tuple[tuple[str, str], ...] = (("", "workshop"), ("solutions", "solutions"), ("deep-dives", "deep dives"))
-"""(sub-folder of ``notebooks/``, section name) in the order the notebooks are run and listed."""
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("", "workshop"), ("solutions", "solutions"), ("deep-dives", "deep dives"),
+    ("es", "taller"), ("es/solutions", "soluciones"),
+)
+"""(sub-folder of ``notebooks/``, section name) in the order the notebooks are run and listed: the English
+path, its solutions and the deep dives, then the Spanish path (``notebooks/es/``) and its solutions."""
+
+SPANISH = "es"
+"""The sub-folder of ``notebooks/`` that holds the Spanish workshop path (same file names as the English one)."""
 
 WORDS_PER_MINUTE = 150
 MINUTES_PER_CODE_CELL = 1
@@ -58,20 +68,52 @@ BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stab
 
 
 def notebook_paths(folder: str | os.PathLike[str]) -> list[Path]:
-    """Every notebook under ``folder``: the numbered workshop path (``01_generate.ipynb`` ...), then
-    ``solutions/*.ipynb``, then ``deep-dives/*.ipynb``, each group sorted by name."""
+    """Every notebook under ``folder``, in :data:`SECTIONS` order: the numbered workshop path
+    (``01_generate.ipynb`` ...), ``solutions/*.ipynb``, ``deep-dives/*.ipynb``, then the Spanish path
+    ``es/[0-9][0-9]_*.ipynb`` and ``es/solutions/*.ipynb``, each group sorted by name."""
     folder = Path(folder)
     workshop = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
     if not workshop:
         raise FileNotFoundError(f"no notebooks named like 01_*.ipynb in {folder}")
-    others = [path for sub, _ in SECTIONS[1:] for path in sorted((folder / sub).glob("*.ipynb"))]
+    others = []
+    for sub, _ in SECTIONS[1:]:
+        pattern = "[0-9][0-9]_*.ipynb" if sub == SPANISH else "*.ipynb"
+        others += sorted((folder / sub).glob(pattern))
     return workshop + others
 
 
-def notebook_section(path: str | os.PathLike[str]) -> str:
-    """``"workshop"``, ``"solutions"`` or ``"deep dives"``, from the folder the notebook is in."""
-    parent = Path(path).parent.name
-    return next((name for sub, name in SECTIONS[1:] if parent == sub), "workshop")
+def _sub_folder(path: Path, root: Path | None) -> str:
+    """The sub-folder of ``notebooks/`` holding ``path`` (``""``, ``"solutions"``, ``"es/solutions"`` ...)."""
+    if root is not None:
+        return path.parent.relative_to(root).as_posix().strip(".")
+    parent = path.parent
+    if parent.name == "solutions" and parent.parent.name == SPANISH:
+        return f"{SPANISH}/solutions"
+    known = {sub for sub, _ in SECTIONS}
+    return parent.name if parent.name in known else ""
+
+
+def notebook_section(path: str | os.PathLike[str], root: str | os.PathLike[str] | None = None) -> str:
+    """``"workshop"``, ``"solutions"``, ``"deep dives"``, ``"taller"`` or ``"soluciones"``, from the folder the
+    notebook is in (relative to ``root``, the ``notebooks/`` folder, when given)."""
+    sub = _sub_folder(Path(path), None if root is None else Path(root))
+    return next((name for folder, name in SECTIONS if folder == sub), "workshop")
+
+
+def notebook_language(path: str | os.PathLike[str], root: str | os.PathLike[str] | None = None) -> str:
+    """``"es"`` for a notebook of the Spanish path (under ``notebooks/es/``), else ``"en"``."""
+    sub = _sub_folder(Path(path), None if root is None else Path(root))
+    return "es" if sub.split("/")[0] == SPANISH else "en"
+
+
+def counterpart(relative: str | os.PathLike[str]) -> Path:
+    """The same notebook in the other language, as a path under ``notebooks/``: ``01_generate.ipynb`` <->
+    ``es/01_generate.ipynb``, ``solutions/01_generate.ipynb`` <-> ``es/solutions/01_generate.ipynb``.
+    (Deep dives have none in Spanish; whether the file exists is for the caller to check.)"""
+    parts = Path(relative).parts
+    if parts and parts[0] == SPANISH:
+        return Path(*parts[1:])
+    return Path(SPANISH, *parts)
 
 
 def _source(cell: Mapping[str, Any]) -> str:

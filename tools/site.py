@@ -6,6 +6,10 @@ interactive: the pages load one local copy of plotly.js (``build/site/plotly.min
 package) and formulas (``$...$`` in Markdown) are typeset by a local MathJax 2 (``build/site/mathjax/``, from
 the ``jupyter-server-mathjax`` package); nothing comes from the network, so the site works with no
 connection, from ``file://``.
+
+The site is bilingual like the workshop path: the Spanish notebooks (``notebooks/es/``) get their own pages and
+their own table on the index ("El taller en español"), and every page starts with a small bar linking to the
+same notebook in the other language (or, for a deep dive, which has no Spanish version, to the Spanish table).
 """
 
 from __future__ import annotations
@@ -24,13 +28,16 @@ from tools.notebook_runner import (
     MINUTES_PER_CODE_CELL,
     OFFLINE_ENV,
     WORDS_PER_MINUTE,
+    counterpart,
     estimate_minutes,
     execute_notebook,
+    notebook_language,
     notebook_paths,
     notebook_section,
 )
 
-__all__ = ["PLOTLY_MIMETYPE", "MATHJAX_DIR", "SitePage", "notebook_title", "export_page", "write_index", "build_site"]
+__all__ = ["PLOTLY_MIMETYPE", "MATHJAX_DIR", "LANGUAGE_NAMES", "SitePage", "notebook_title", "language_bar",
+           "export_page", "write_index", "build_site"]
 
 PLOTLY_MIMETYPE = "application/vnd.plotly.v1+json"
 _WIDGET_MIMETYPE = "application/vnd.jupyter.widget-view+json"  # needs a widget manager: show the text instead
@@ -57,8 +64,17 @@ MathJax.Hub.Config({
 <script src="{{ resources.site_mathjax_url }}?config=TeX-AMS-MML_HTMLorMML-full,Safe"></script>
 {%- endblock -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock -%}
+{%- block body_header -%}{{ super() }}{{ resources.language_bar }}{%- endblock body_header -%}
 """
 MATHJAX_DIR = "mathjax"
+
+LANGUAGE_NAMES = {"en": "English", "es": "Español"}
+"""Each language's name in itself, as the link bar shows it."""
+INDEX_ANCHORS = {"en": "workshop", "es": "taller"}
+"""The id of each language's table on the index."""
+_BAR_STYLE = ("font: 14px system-ui, sans-serif; text-align: right; padding: .4rem 1rem; "
+              "border-bottom: 1px solid #d0d7de; margin-bottom: 1rem")
+_LINK_STYLE = "color: #0969da; text-decoration: underline"  # the notebook theme leaves links unmarked
 
 
 @dataclass(frozen=True)
@@ -73,6 +89,8 @@ class SitePage:
     figures: int
     minutes: float
     """The learner's time by :func:`~tools.notebook_runner.estimate_minutes` (prose and code cells)."""
+    language: str = "en"
+    """``"en"``, or ``"es"`` for the Spanish path (``notebooks/es/``)."""
 
 
 def notebook_title(notebook: Mapping[str, Any], default: str) -> str:
@@ -104,18 +122,38 @@ def _interactive_figures(notebook: Any) -> int:
     return count
 
 
-def _exporter() -> Any:
+def _exporter(language: str = "en") -> Any:
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
-    return HTMLExporter(template_name="lab", template_file=_TEMPLATE_NAME,
+    return HTMLExporter(template_name="lab", template_file=_TEMPLATE_NAME, language_code=language,
                         extra_loaders=[DictLoader({_TEMPLATE_NAME: _TEMPLATE})])
 
 
+def language_bar(language: str, links: Mapping[str, str], index: str | None = None) -> str:
+    """The bar at the top of a page: each language's name, the page's own as plain text, the others linked to
+    ``links[language]`` (a relative URL), and a link to the ``index`` when given."""
+    items = []
+    for code, name in LANGUAGE_NAMES.items():
+        if code == language:
+            items.append(f'<strong lang="{code}" aria-current="page">{html.escape(name)}</strong>')
+        elif code in links:
+            href = html.escape(links[code])
+            items.append(f'<a href="{href}" hreflang="{code}" lang="{code}" style="{_LINK_STYLE}">'
+                         f'{html.escape(name)}</a>')
+    if index is not None:
+        label = "Índice" if language == "es" else "Index"
+        items.append(f'<a href="{html.escape(index)}" class="vl-index" style="{_LINK_STYLE}">{label}</a>')
+    label = "Idiomas" if language == "es" else "Languages"
+    return f'<nav class="vl-languages" aria-label="{label}" style="{_BAR_STYLE}">{" · ".join(items)}</nav>'
+
+
 def export_page(notebook_path: str | os.PathLike[str], page: str | os.PathLike[str], plotly_js: str | os.PathLike[str],
-                title: str | None = None, mathjax: str | os.PathLike[str] | None = None) -> int:
+                title: str | None = None, mathjax: str | os.PathLike[str] | None = None, *, language: str = "en",
+                bar: str = "") -> int:
     """Write the HTML page of an executed notebook; ``plotly_js`` is the plotly.js file the page loads,
-    ``mathjax`` the folder of the MathJax it loads (default: ``mathjax/`` beside ``plotly_js``).
+    ``mathjax`` the folder of the MathJax it loads (default: ``mathjax/`` beside ``plotly_js``), ``language``
+    the page's ``lang`` and ``bar`` the HTML put at the top of its body (:func:`language_bar`).
 
     Returns the number of plotly figures on the page.
     """
@@ -130,8 +168,9 @@ def export_page(notebook_path: str | os.PathLike[str], page: str | os.PathLike[s
         "plotly_js_url": Path(os.path.relpath(plotly_js, page.parent)).as_posix(),
         "site_mathjax_url": Path(os.path.relpath(mathjax / "MathJax.js", page.parent)).as_posix(),
         "metadata": {"name": title or notebook_title(notebook, notebook_path.stem)},
+        "language_bar": bar,
     }
-    body, _ = _exporter().from_notebook_node(notebook, resources=resources)
+    body, _ = _exporter(language).from_notebook_node(notebook, resources=resources)
     page.write_text(body, encoding="utf-8")
     return figures
 
@@ -172,10 +211,21 @@ def _copy_mathjax(folder: Path) -> Path:
     return target
 
 
-def write_index(pages: Sequence[SitePage], site: str | os.PathLike[str], *,
-                heading: str = "Vector embeddings, hands on", note: str = "") -> Path:
-    """The site's ``index.html``: one table row per notebook, in run order, linking to its page."""
-    site = Path(site)
+_TABLE_WORDS: dict[str, dict[str, Any]] = {
+    "en": {"columns": ("#", "section", "notebook", "file", "minutes", "runtime", "figures"),
+           "one": "notebook", "many": "notebooks", "ran": "s to run in all",
+           "minutes": "Minutes: a learner's time by the estimate, {wpm} words of prose a minute and {cell} per "
+                      "code cell."},
+    "es": {"columns": ("#", "sección", "cuaderno", "archivo", "minutos", "ejecución", "figuras"),
+           "one": "cuaderno", "many": "cuadernos", "ran": "s de ejecución en total",
+           "minutes": "Minutos: el tiempo de quien aprende según la estimación, {wpm} palabras de texto por minuto "
+                      "y {cell} por celda de código."},
+}
+
+
+def _table(pages: Sequence[SitePage], site: Path, language: str, note: str = "") -> str:
+    """One language's table of notebooks, and the sentence under it."""
+    words = _TABLE_WORDS[language]
     rows = []
     for number, page in enumerate(pages, start=1):
         href = Path(os.path.relpath(page.page, site)).as_posix()
@@ -186,6 +236,44 @@ def write_index(pages: Sequence[SitePage], site: str | os.PathLike[str], *,
             f'<td class="num">{page.minutes:.0f}</td>'
             f'<td class="num">{page.seconds:.1f} s</td><td class="num">{page.figures}</td></tr>')
     total = sum(page.seconds for page in pages)
+    heads = words["columns"]
+    estimate = f"words of prose / {WORDS_PER_MINUTE} + {MINUTES_PER_CODE_CELL} per code cell"
+    count = words["one"] if len(pages) == 1 else words["many"]
+    explained = words["minutes"].format(wpm=WORDS_PER_MINUTE, cell=MINUTES_PER_CODE_CELL)
+    return f"""<table>
+<thead><tr><th>{heads[0]}</th><th>{heads[1]}</th><th>{heads[2]}</th><th>{heads[3]}</th>
+<th class="num" title="{estimate}">{heads[4]}</th>
+<th class="num">{heads[5]}</th>
+<th class="num">{heads[6]}</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody>
+</table>
+<p class="note">{len(pages)} {count}, {total:.1f} {words["ran"]}.
+{explained} {html.escape(note)}</p>"""
+
+
+def write_index(pages: Sequence[SitePage], site: str | os.PathLike[str], *,
+                heading: str = "Vector embeddings, hands on", note: str = "") -> Path:
+    """The site's ``index.html``: one table row per notebook, in run order, linking to its page; the English
+    notebooks first, then, when there are any, the Spanish ones in a table of their own ("El taller en
+    español", ``#taller``), with a bar at the top linking to it."""
+    site = Path(site)
+    english = [page for page in pages if page.language != "es"]
+    spanish = [page for page in pages if page.language == "es"]
+    bar = language_bar("en", {"es": f"#{INDEX_ANCHORS['es']}"}) if spanish else ""
+    sections = [f"""<section id="{INDEX_ANCHORS['en']}">
+<p>Every notebook, run top to bottom; the figures are interactive (drag, zoom, hover) and need no network.</p>
+{_table(english, site, "en", note)}
+</section>"""]
+    if spanish:
+        sections.append(f"""<section id="{INDEX_ANCHORS['es']}" lang="es">
+<h2>El taller en español</h2>
+<p>El mismo taller sobre datos en español (<code>notebooks/es/</code>): el mismo código, su propio texto. Cada
+cuaderno se ejecutó de principio a fin; las figuras son interactivas (arrastra, acerca, pasa el cursor) y no
+necesitan red.</p>
+{_table(spanish, site, "es", note)}
+</section>""")
     index = site / "index.html"
     index.write_text(f"""<!DOCTYPE html>
 <html lang="en">
@@ -203,20 +291,9 @@ p.note {{ color: #59636e; }}
 </style>
 </head>
 <body>
+{bar}
 <h1>{html.escape(heading)}</h1>
-<p>Every notebook, run top to bottom; the figures are interactive (drag, zoom, hover) and need no network.</p>
-<table>
-<thead><tr><th>#</th><th>section</th><th>notebook</th><th>file</th>
-<th class="num" title="words of prose / {WORDS_PER_MINUTE} + {MINUTES_PER_CODE_CELL} per code cell">minutes</th>
-<th class="num">runtime</th>
-<th class="num">figures</th></tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody>
-</table>
-<p class="note">{len(pages)} {"notebook" if len(pages) == 1 else "notebooks"}, {total:.1f} s to run in all.
-Minutes: a learner's time by the estimate, {WORDS_PER_MINUTE} words of prose a minute and
-{MINUTES_PER_CODE_CELL} per code cell. {html.escape(note)}</p>
+{(chr(10) * 2).join(sections)}
 </body>
 </html>
 """, encoding="utf-8")
@@ -241,6 +318,7 @@ def build_site(source: str | os.PathLike[str], build: str | os.PathLike[str], *,
     plotly_js = _copy_plotly_js(site)
     mathjax = _copy_mathjax(site)
     env = dict(OFFLINE_ENV if env is None else env)
+    built = {path.relative_to(source).as_posix() for path in paths}
     pages = []
     for path in paths:
         relative = path.relative_to(source)
@@ -251,9 +329,25 @@ def build_site(source: str | os.PathLike[str], build: str | os.PathLike[str], *,
         page = (site / relative).with_suffix(".html")
         with executed.open(encoding="utf-8") as file:
             title = notebook_title(json.load(file), path.stem)
-        figures = export_page(executed, page, plotly_js, title=title, mathjax=mathjax)
-        pages.append(SitePage(source=relative, page=page, title=title, section=notebook_section(path),
-                              seconds=seconds, figures=figures, minutes=estimate_minutes(path)))
+        language = notebook_language(path, source)
+        figures = export_page(executed, page, plotly_js, title=title, mathjax=mathjax, language=language,
+                              bar=_page_bar(relative, language, built, site, page))
+        pages.append(SitePage(source=relative, page=page, title=title, section=notebook_section(path, source),
+                              seconds=seconds, figures=figures, minutes=estimate_minutes(path), language=language))
         say(f"  done in {seconds:.1f} s ({time.perf_counter() - started - seconds:.1f} s for the page)")
     provider = env.get("API_HOST", "")
     return write_index(pages, site, note=f"Embeddings from API_HOST={provider}." if provider else "")
+
+
+def _page_bar(relative: Path, language: str, built: set[str], site: Path, page: Path) -> str:
+    """The link bar of one page: the same notebook in the other language when the site has it, else that
+    language's table on the index (none when the site has no page in that language); and the index."""
+    index = Path(os.path.relpath(site / "index.html", page.parent)).as_posix()
+    other = "en" if language == "es" else "es"
+    twin = counterpart(relative)
+    links = {}
+    if twin.as_posix() in built:
+        links[other] = Path(os.path.relpath(site / twin.with_suffix(".html"), page.parent)).as_posix()
+    elif any(notebook_language(name) == other for name in built):
+        links[other] = f"{index}#{INDEX_ANCHORS[other]}"
+    return language_bar(language, links, index=index)
