@@ -611,3 +611,95 @@ def test_hnsw_M_1_and_failed_add_never_crash(tmp_path):
     assert "M: M must be at least 2, got 1" in result.stdout
     assert "ADD: hnswlib failed while adding 2 vectors (Not enough memory)" in result.stdout
     assert "QUERY: this HNSWIndex is unusable since a failed add" in result.stdout
+
+
+# ------------------------------------------------------------------ issue 20: the third pass, one row each
+#
+# Silently wrong results and unclear errors found by the third adversarial pass. Searches and distances
+# are compared with a float64 brute force over the same (float32) values the library searches.
+
+
+def _far_from_origin(offset: float, n: int = 2000, dims: int = 16, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    vectors = (offset + rng.normal(0, 0.1, (n, dims))).astype(np.float32)
+    queries = (offset + rng.normal(0, 0.1, (5, dims))).astype(np.float32)
+    return vectors, queries
+
+
+def _brute_force_euclidean(queries: np.ndarray, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    distances = np.linalg.norm(vectors.astype(np.float64)[np.newaxis] - queries.astype(np.float64)[:, np.newaxis],
+                               axis=2)
+    order = np.argsort(distances, axis=1, kind="stable")[:, :k]
+    return order, np.take_along_axis(distances, order, axis=1)
+
+
+@pytest.mark.parametrize("offset", [1000.0, 100.0, -5000.0])
+@pytest.mark.parametrize("batch", [False, True])
+def test_euclidean_search_far_from_the_origin_matches_float64_brute_force(offset, batch):
+    vectors, queries = _far_from_origin(offset)
+    queries = queries if batch else queries[:1]
+    expected, distances = _brute_force_euclidean(queries, vectors, k=10)
+    found, scores = vl.exhaustive_search(queries if batch else queries[0], vectors, k=10, metric="euclidean")
+    np.testing.assert_array_equal(np.atleast_2d(found), expected)
+    np.testing.assert_allclose(np.atleast_2d(scores), distances, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("offset", [1000.0, 100.0])
+def test_euclidean_distances_far_from_the_origin_match_float64(offset):
+    vectors, queries = _far_from_origin(offset, n=50)
+    _, expected = _brute_force_euclidean(queries, vectors, k=50)
+    order, _ = _brute_force_euclidean(queries, vectors, k=50)
+    distances = vl.euclidean_distance(queries, vectors)
+    np.testing.assert_allclose(np.take_along_axis(distances, order, axis=1), expected, rtol=1e-5, atol=1e-6)
+    pairs = vl.pairwise_similarity_values(vectors, metric="euclidean")
+    full = np.linalg.norm(vectors.astype(np.float64)[:, np.newaxis] - vectors.astype(np.float64), axis=2)
+    np.testing.assert_allclose(pairs, full[np.triu_indices(50, k=1)], rtol=1e-5, atol=1e-6)
+
+
+def test_dot_of_2e38_scores_answers_the_same_on_2048_and_2049_rows():
+    for n in (2048, 2049):
+        vectors = np.full((n, 2), 1e19, dtype=np.float32)
+        vectors[n // 2] = 1.0
+        indices, scores = vl.exhaustive_search([1e19, 1e19], vectors, k=2, metric="dot")
+        reference = vectors.astype(np.float64) @ np.array([1e19, 1e19])
+        assert indices.tolist() == [0, 1], n
+        np.testing.assert_allclose(scores, reference[:2], rtol=1e-6)
+
+
+I8_EXTREMES = vl.quantize_int8([[1.0, 1.0], [-1.0, -1.0], [-0.9, -0.9]], RANGES)
+BAD_20 = [
+    ("search_int8-overflow-dot", lambda: vl.search_int8([3e38, 3e38], I8_EXTREMES, RANGES, k=3), E,
+     r"int8 dot scores overflow float32 \(the query holds values as large as 3e\+38 over 2 dims\)"),
+    ("search_int8-overflow-batch", lambda: vl.search_int8([[1, 1], [3e38, 3e38]], I8_EXTREMES, RANGES, k=1), E,
+     "overflow float32"),
+    ("hnsw-l2-10000-dims", lambda: vl.HNSWIndex(10_000, space="l2", num_threads=1).add(
+        np.stack([np.zeros(10_000), np.full(10_000, 1e17)])), E, r"over 10000 dims, l2 distances of values above"),
+    ("hnsw-ip-100000-dims", lambda: vl.HNSWIndex(100_000, space="ip", num_threads=1).add(
+        np.full((1, 100_000), 4e16)), E, r"over 100000 dims, ip distances of values above 2.89e\+16"),
+    ("underflow-not-zero-cosine", lambda: vl.cosine_similarity([1e-50, 2e-50], [1, 0]), E,
+     r"a is not zero but its values \(as large as 2e-50\) underflow to 0 in float32"),
+    ("underflow-not-zero-search", lambda: vl.exhaustive_search([1, 0], np.array([[1, 0], [1e-60, 0]]), k=1), E,
+     r"row 1 of vectors is not zero but .* underflow"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [pytest.param(*case[1:], id=case[0]) for case in BAD_20])
+def test_issue20_bad_input_is_a_typed_error_naming_the_value(call, error, message):
+    with pytest.raises(error, match=message) as caught:
+        call()
+    assert isinstance(caught.value, errors.VectorlabError)
+
+
+def test_hnsw_value_limit_follows_the_dimensions_and_distances_stay_finite():
+    # the largest value accepted over 10,000 dims gives finite distances that match a float64 reference
+    dims = 10_000
+    limit = 0.999 * 0.99 * math.sqrt(float(np.finfo(np.float32).max) / dims) / 2  # just below the bound
+    vectors = np.stack([np.zeros(dims), np.full(dims, limit), np.full(dims, -limit)])
+    index = vl.HNSWIndex(dims, space="l2", num_threads=1)
+    index.add(vectors)
+    ids, distances = index.query(np.full(dims, limit), k=3)
+    reference = np.linalg.norm(vectors - np.full(dims, limit), axis=1)
+    assert ids.tolist() == [1, 0, 2] and np.isfinite(distances).all()
+    np.testing.assert_allclose(distances, reference[[1, 0, 2]], rtol=1e-5)
+    small = vl.HNSWIndex(16, space="ip", num_threads=1)  # 16 dims accept more than the old fixed 1e17
+    small.add(np.full((2, 16), 1e18))

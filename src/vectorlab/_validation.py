@@ -180,6 +180,16 @@ def _to_float_array(value: Any, name: str) -> FloatArray:
             f"{name} holds {array[bad]!r} at index {bad}, beyond float32's range (about 3.4e38): "
             "scale the vectors down"
         )
+    if array.dtype.kind == "f" and array.dtype.itemsize > 4 and converted.ndim and not converted.all():
+        # A row of values below float32's smallest (about 1.4e-45) becomes all zeros: not a zero vector.
+        lost = ~converted.any(axis=-1) & array.any(axis=-1)
+        if lost.any():
+            where = tuple(int(i) for i in np.argwhere(lost)[0])
+            row = f"row {where[0]} of {name}" if where else name
+            raise InvalidInputError(
+                f"{row} is not zero but its values (as large as {float(np.abs(array[where]).max()):.3g}) "
+                "underflow to 0 in float32 (smallest about 1.4e-45): scale the vectors up"
+            )
     return converted
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import struct
 from pathlib import Path
 from typing import Any, Literal
@@ -42,8 +43,16 @@ _SPACES = {"cosine": "cosine", "ip": "ip", "dot": "ip", "l2": "l2", "euclidean":
 _METRIC_OF_SPACE = {"cosine": "cosine", "ip": "dot", "l2": "euclidean"}
 _INITIAL_CAPACITY = 1024
 _FORMAT, _VERSION = "vectorlab.HNSWIndex", 2
-# ip and l2 distances are sums of squares/products in float32: keep every value well below overflow.
-_MAX_ABS_VALUE = 1e17
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _max_abs_value(dims: int) -> float:
+    """The largest value whose ip and l2 distances stay finite over ``dims`` dims in float32.
+
+    A distance sums ``dims`` products (ip) or squared differences (l2, up to ``(2 * value) ** 2`` each), so
+    the bound shrinks with the dimensions: ``sqrt(max_float32 / dims) / 2``, less 1% for rounding.
+    """
+    return 0.99 * math.sqrt(_FLOAT32_MAX / dims) / 2
 _MAX_ID = 2**63 - 1  # ids come back as int64
 
 
@@ -210,10 +219,10 @@ class HNSWIndex:
             raise InvalidInputError(f"{name} has {matrix.shape[1]} dims, index has {self.dims}: {fix}")
         if self.space == "cosine":
             return unit_vectors(matrix, name, single=single, fix="remove it or use space='ip'"), single
-        largest = float(np.abs(matrix).max())
-        if largest > _MAX_ABS_VALUE:
-            raise InvalidInputError(f"{name} holds a value of {largest:.3g}: {self.space} distances of values above "
-                                    f"{_MAX_ABS_VALUE:.0e} overflow float32; scale the vectors down")
+        largest, limit = float(np.abs(matrix).max()), _max_abs_value(self.dims)
+        if largest > limit:
+            raise InvalidInputError(f"{name} holds a value of {largest:.3g}: over {self.dims} dims, {self.space} "
+                                    f"distances of values above {limit:.3g} overflow float32; scale the vectors down")
         return matrix, single
 
     def _check_ids(self, ids: Any, n: int) -> npt.NDArray[np.int64]:
