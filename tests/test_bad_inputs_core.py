@@ -14,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -703,3 +704,74 @@ def test_hnsw_value_limit_follows_the_dimensions_and_distances_stay_finite():
     np.testing.assert_allclose(distances, reference[[1, 0, 2]], rtol=1e-5)
     small = vl.HNSWIndex(16, space="ip", num_threads=1)  # 16 dims accept more than the old fixed 1e17
     small.add(np.full((2, 16), 1e18))
+
+
+def _generator_of_lists():
+    return (results for results in [["a", "b"], ["c", "d"]])
+
+
+BAD_20_EVALUATE = [
+    ("overlap-tables-without-key", lambda: vl.overlap(_table(["a", "b"]).rename(columns={"key": "title"}),
+                                                      _table(["a", "b"])), T, r"no 'key' column"),
+    ("overlap-unhashable", lambda: vl.overlap([[1], [2]], [1, 2]), T, r"must be hashable .*got \[1\] \(list"),
+    ("rank_agreement-unhashable", lambda: vl.rank_agreement([{"a": 1}, "b"], ["a", "b"]), T, "hashable"),
+    ("first_hit_rank-unhashable-result", lambda: vl.first_hit_rank([["a", ["x"]]], [["x"]]), T,
+     r"hashable .*got \['x'\]"),
+    ("first_hit_rank-unhashable-answer", lambda: vl.first_hit_rank([["a"]], [[["a"]]]), T, "hashable"),
+    ("pairwise-100000-rows", lambda: vl.pairwise_similarity_values(np.ones((100_000, 2), np.float32)), E,
+     r"4,999,950,000 pairwise values of 100,000 vectors would need \d+ GB"),
+    ("pairwise-100000-rows-euclidean", lambda: vl.pairwise_similarity_values(np.ones((100_000, 2), np.float32),
+                                                                             metric="euclidean"), E, "would need"),
+    ("bootstrap-10**9", lambda: vl.bootstrap_ci([1.0, 2.0, 3.0], n_resamples=10**9), E,
+     r"n_resamples=1,000,000,000 would draw 3,000,000,000 indices .* use at most 10,000,000"),
+]
+
+
+def _table(keys: list[str]) -> Any:
+    vectors = np.eye(len(keys), dtype=np.float32)
+    return vl.most_similar(vectors[0], vectors, keys, k=len(keys))
+
+
+@pytest.mark.parametrize(("call", "error", "message"),
+                         [pytest.param(*case[1:], id=case[0]) for case in BAD_20_EVALUATE])
+def test_issue20_evaluation_bad_input_is_a_typed_error(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_uint64_ids_from_2_63_do_not_wrap():
+    a = np.array([[2**63 + 5, 2**63 + 1, 7], [1, 2, 2**64 - 1]], dtype=np.uint64)
+    assert vl.recall_at_k(a, a[:, ::-1]) == 1.0
+    # reference by hand: row 0 shares {7} of 3, row 1 shares {1, 2} of 3 (the -1 is a missing result)
+    assert vl.recall_at_k(a, np.array([[7, -1, 3], [1, 2, 4]])) == pytest.approx((1 / 3 + 2 / 3) / 2)
+    ids = np.array([[0, 2**63 + 3, 1], [1, 2**63, 0]], dtype=np.uint64)
+    kept = vl.drop_self(ids, 2)
+    assert [[int(i) for i in row] for row in kept] == [[2**63 + 3, 1], [2**63, 0]]
+
+
+def test_overlap_and_rank_agreement_of_two_tables_compare_their_keys():
+    cats, cars = _table(["cat", "dog", "fox"]), _table(["car", "bus", "van"])
+    assert vl.overlap(cats, cars) == 0.0  # no key in common (the column names were compared before)
+    assert vl.overlap(cats, _table(["cat", "dog", "owl"])) == pytest.approx(2 / 3)
+    assert vl.overlap(cats, cats) == 1.0 and vl.rank_agreement(cats, cats) == 1.0
+    with pytest.raises(E, match="share 0 items"):
+        vl.rank_agreement(cats, cars)
+
+
+def test_search_quality_reads_a_generator_like_a_list():
+    expected = ["a", "d"]
+    from_list = vl.search_quality([["a", "b"], ["c", "d"]], expected, k=2, n_resamples=200)
+    from_generator = vl.search_quality(_generator_of_lists(), iter(expected), k=2, n_resamples=200)
+    assert from_generator.equals(from_list)
+    assert from_list["hit@2"].tolist() == [1.0]  # by hand: both answers are in the top 2
+
+
+def test_bootstrap_in_blocks_draws_the_same_resamples_as_one_draw(monkeypatch):
+    from vectorlab import _relevance
+
+    values = np.random.default_rng(4).random(7)
+    whole = vl.bootstrap_ci(values, n_resamples=1000, seed=3)
+    monkeypatch.setattr(_relevance, "RESAMPLE_BLOCK", 7 * 64)  # 64 resamples a block
+    assert vl.bootstrap_ci(values, n_resamples=1000, seed=3) == whole
+    means = values[np.random.default_rng(3).integers(0, 7, (1000, 7))].mean(axis=1)  # the reference
+    assert whole[1:] == pytest.approx(tuple(np.quantile(means, [0.025, 0.975])))
