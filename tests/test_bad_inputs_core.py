@@ -775,3 +775,35 @@ def test_bootstrap_in_blocks_draws_the_same_resamples_as_one_draw(monkeypatch):
     assert vl.bootstrap_ci(values, n_resamples=1000, seed=3) == whole
     means = values[np.random.default_rng(3).integers(0, 7, (1000, 7))].mean(axis=1)  # the reference
     assert whole[1:] == pytest.approx(tuple(np.quantile(means, [0.025, 0.975])))
+
+
+PCA_X = np.random.default_rng(5).normal(size=(10, 3))
+BAD_20_PCA_VIZ = [
+    ("pca_reduce-identical-rows", lambda: vl.pca_reduce(np.ones((4, 3)), 1), E,
+     "all 4 vectors are identical, so there is no direction of spread"),
+    ("pca_reduce-fit_on-one-row", lambda: vl.pca_reduce(PCA_X, 1, fit_on=PCA_X[:1]), E,
+     r"cannot fit a PCA on 1 vector \(fit_on has one row\)"),
+    ("fit_pca-one-row", lambda: vl.fit_pca(PCA_X[:1], 1), E, r"cannot fit a PCA on 1 vector \(vectors has one row\)"),
+    ("fit_pca-identical-rows", lambda: vl.fit_pca(np.full((5, 2), 7.0), 1), E, "identical"),
+    ("line_chart-3-x-2-y", lambda: vl.viz.line_chart([1, 2, 3], {"recall": [0.5, 0.9]}, "k", "recall",
+                                                     legend_title="metric"), E,
+     r"got 3 x values but 2 y values for 'recall'"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "message"),
+                         [pytest.param(*case[1:], id=case[0]) for case in BAD_20_PCA_VIZ])
+def test_issue20_degenerate_pca_and_mismatched_chart_are_refused(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_pca_at_1e20_scale_matches_a_float64_reference():
+    from sklearn.decomposition import PCA
+
+    reference = PCA(n_components=2).fit(PCA_X.astype(np.float32).astype(np.float64))  # float64, unscaled
+    pca = vl.fit_pca(PCA_X * 1e20, 2)
+    np.testing.assert_allclose(pca.explained_variance_ratio_, reference.explained_variance_ratio_, rtol=1e-5)
+    reduced, _ = vl.pca_reduce(PCA_X * 1e20, 2, normalize=False)
+    expected = reference.transform(PCA_X.astype(np.float32).astype(np.float64))
+    np.testing.assert_allclose(np.abs(reduced / 1e20), np.abs(expected), rtol=1e-4, atol=1e-5)  # signs may flip
