@@ -807,3 +807,91 @@ def test_pca_at_1e20_scale_matches_a_float64_reference():
     reduced, _ = vl.pca_reduce(PCA_X * 1e20, 2, normalize=False)
     expected = reference.transform(PCA_X.astype(np.float32).astype(np.float64))
     np.testing.assert_allclose(np.abs(reduced / 1e20), np.abs(expected), rtol=1e-4, atol=1e-5)  # signs may flip
+
+
+# ------------------------------------------------------------ issue 20: index files a crash cannot break
+
+SAVE_TWO = """
+    import os, numpy as np, vectorlab as vl
+    import vectorlab.hnsw as hnsw
+    rng = np.random.default_rng(0)
+    old, new = vl.HNSWIndex(8, num_threads=1), vl.HNSWIndex(8, num_threads=1)
+    old.add(rng.standard_normal((300, 8)))
+    new.add(rng.standard_normal((500 if {grow} else 300, 8)))
+    old.save("ix.bin")
+    query = rng.standard_normal(8)
+    np.save("expected.npy", np.stack([old.query(query, k=5)[0], new.query(query, k=5)[0]]))
+    np.save("query.npy", query)
+"""
+CRASHES = {
+    # os._exit is a kill -9 for the files: no cleanup, no finally, no flush of Python objects
+    "before the settings switch": "hnsw.atomic_write = lambda *a, **k: os._exit(9)",
+    "between the two renames": "real = hnsw.atomic_write\n"
+                               "    def crash(*a, **k):\n"
+                               "        real(*a, **k)\n"
+                               "        os._exit(9)\n"
+                               "    hnsw.atomic_write = crash",
+    "after both renames": "",
+}
+
+
+@pytest.mark.parametrize("grow", [True, False])
+@pytest.mark.parametrize("crash", CRASHES)
+def test_a_save_killed_between_its_steps_leaves_the_old_pair_or_the_new_pair(tmp_path, crash, grow):
+    result = _run(SAVE_TWO.format(grow=grow) + f"""
+    {CRASHES[crash]}
+    new.save("ix.bin")
+    """, tmp_path)
+    assert result.returncode == (0 if crash == "after both renames" else 9), result.stderr[-2000:]
+    check = _run("""
+    import numpy as np, vectorlab as vl
+    loaded = vl.HNSWIndex.load("ix.bin", num_threads=1)
+    expected = np.load("expected.npy")
+    found = loaded.query(np.load("query.npy"), k=5)[0]
+    print("OLD" if (found == expected[0]).all() else "NEW" if (found == expected[1]).all() else "MIX", len(loaded))
+    """, tmp_path)
+    assert check.returncode == 0, check.stderr[-2000:]
+    which = "NEW" if crash == "after both renames" else "OLD"
+    assert check.stdout.split() == [which, str(300 if which == "OLD" or not grow else 500)], check.stdout
+
+
+def test_a_settings_file_naming_a_previous_index_still_refuses_a_damaged_file(tmp_path):
+    result = _run(SAVE_TWO.format(grow=True) + """
+    new.save("ix.bin")
+    open("ix.bin", "wb").write(os.urandom(os.path.getsize("ix.bin")))
+    try:
+        vl.HNSWIndex.load("ix.bin")
+    except vl.errors.DataFileError as error:
+        print("ERROR", error)
+    """, tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "ERROR" in result.stdout and "is damaged or was replaced" in result.stdout
+
+
+def test_two_threads_adding_with_default_ids_keep_every_vector():
+    import threading
+
+    index = vl.HNSWIndex(8, num_threads=1)
+    batches = [np.random.default_rng(seed).standard_normal((3000, 8)).astype(np.float32) for seed in (1, 2)]
+    returned: list[tuple[np.ndarray, np.ndarray]] = []
+    threads = [threading.Thread(target=lambda b=b: returned.append((b, index.add(b)))) for b in batches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(index) == 6000 and np.unique(index.ids).size == 6000
+    assert sorted(np.concatenate([ids for _, ids in returned]).tolist()) == list(range(6000))
+    for batch, ids in returned:  # each vector is found under the id add returned for it (itself: distance 0)
+        found, _ = index.query(batch[:20], k=1)
+        np.testing.assert_array_equal(found[:, 0], ids[:20])
+
+
+@pytest.mark.parametrize("threads", [10**6, 2**31 - 1])
+def test_num_threads_above_what_the_machine_runs_is_refused(threads):
+    with pytest.raises(E, match=rf"num_threads={threads} is more than this machine can run usefully .* use "
+                                rf"num_threads <= {vl.hnsw.MAX_THREADS}"):
+        vl.HNSWIndex(4, num_threads=threads)
+    index = vl.HNSWIndex(4, num_threads=1)
+    with pytest.raises(E, match="more than this machine"):
+        index.num_threads = threads
+    vl.HNSWIndex(4, num_threads=vl.hnsw.MAX_THREADS)  # the bound itself is accepted
