@@ -895,3 +895,31 @@ def test_num_threads_above_what_the_machine_runs_is_refused(threads):
     with pytest.raises(E, match="more than this machine"):
         index.num_threads = threads
     vl.HNSWIndex(4, num_threads=vl.hnsw.MAX_THREADS)  # the bound itself is accepted
+
+
+@pytest.mark.parametrize("vectors", [
+    pytest.param([[3e-7, 4e-7], [1.4e-6, -2.6e-6]], id="tiny (the issue's pair)"),
+    pytest.param([[1e-7, -2e-7, 3e-7], [5e-8, 5e-8, -1e-7]], id="1e-7"),
+    pytest.param([[1e30, -3e29, 2e28], [3.4e38, -1e38, 1.0]], id="huge"),
+    pytest.param([[0.6, 0.8, 0.0], [1e-7, 2e-7, -3e-7], [1e30, 1e29, -1e30], [0.123456789, -0.5, 1e-3]],
+                 id="mixed scales"),
+])
+def test_save_embeddings_keeps_every_vectors_direction(tmp_path, vectors):
+    original = np.array(vectors, dtype=np.float32)
+    path = save_embeddings(tmp_path / "e.json", Embeddings([f"k{i}" for i in range(len(original))], original, "m"))
+    back = load_embeddings(path, "m").vectors
+    # reference: float64 cosine of each vector with itself as read back, and no vector turned to zero
+    o64, b64 = original.astype(np.float64), back.astype(np.float64)
+    cosines = np.sum(o64 * b64, axis=1) / (np.linalg.norm(o64, axis=1) * np.linalg.norm(b64, axis=1))
+    assert np.all(cosines > 1 - 1e-8), cosines
+    damaged = np.linalg.norm(np.round(o64, 6) - o64, axis=1) > 1e-4 * np.linalg.norm(o64, axis=1)
+    np.testing.assert_array_equal(back[damaged].view(np.uint32), original[damaged].view(np.uint32))  # exact
+
+
+def test_shipped_embeddings_files_re_save_byte_identical(tmp_path):
+    for shipped in sorted((Path(vl.__file__).resolve().parents[2] / "data" / "embeddings").rglob("*.json")):
+        text = shipped.read_bytes()
+        header = json.loads(text)
+        loaded = load_embeddings(shipped, header["model"])
+        again = save_embeddings(tmp_path / shipped.name, loaded, source=header.get("source", ""))
+        assert again.read_bytes() == text, shipped.name
