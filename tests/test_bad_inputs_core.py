@@ -923,3 +923,27 @@ def test_shipped_embeddings_files_re_save_byte_identical(tmp_path):
         loaded = load_embeddings(shipped, header["model"])
         again = save_embeddings(tmp_path / shipped.name, loaded, source=header.get("source", ""))
         assert again.read_bytes() == text, shipped.name
+
+
+BAD_20_ARRAYS = [
+    ("None-in-a-vector", lambda: vl.normalize([1, None]), T, r"vectors holds None \(NoneType\) at index \(1,\): every "
+     "value must be a number"),
+    ("text-in-a-vector", lambda: vl.exhaustive_search([1, 0], [[1, 0], [0, "x"]], k=1), T,
+     r"vectors must hold numbers, got array of shape \(2, 2\) and dtype <U"),
+    ("generator", lambda: vl.exhaustive_search((x for x in [1.0, 0.0]), V2, k=1), T,
+     "query is a generator, not an array of numbers: pass a list or array"),
+    ("dict", lambda: vl.cosine_similarity({"a": [1, 0]}, [1, 0]), T,
+     r"a is a dict, not an array: pass its vectors as a list, e\.g\. np\.array\(list\(a\.values\(\)\)\)"),
+    ("set", lambda: vl.magnitude({1.0, 2.0}), T, "vectors is a set, which has no order: pass a list"),
+    ("text-DataFrame", lambda: vl.pca_reduce(__import__("pandas").DataFrame({"title": ["a", "b"], "x": [1, 2]}), 1),
+     T, r"vectors is a DataFrame with non-numeric columns \['title'\]: pass only the vector columns"),
+    ("10**40", lambda: vl.normalize([10**40, 1]), E,
+     r"vectors holds the integer 1e\+40 at index \(0,\), beyond float32's range"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [pytest.param(*case[1:], id=case[0]) for case in BAD_20_ARRAYS])
+def test_issue20_what_an_unreadable_array_really_is(call, error, message):
+    with pytest.raises(error, match=message) as caught:
+        call()
+    assert "same length" not in str(caught.value)
