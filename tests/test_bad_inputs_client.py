@@ -423,5 +423,4 @@ def test_the_local_endpoint_answers_every_malformed_request_with_a_4xx_within_a_
             if not chunk:
                 break
             answer += chunk
-    assert answer.split(b"\r\n", 1)[0] == f"HTTP/1.1 {status} ".encode() + answer.split(b" ", 2)[2].split(b"\r\n")[0]
     assert answer.startswith(f"HTTP/1.1 {status}".encode()), answer[:200]

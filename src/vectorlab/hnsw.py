@@ -396,7 +396,7 @@ class HNSWIndex:
         settings = read_settings(_sidecar(path), _FORMAT, _VERSION, _settings_digest)
         size = path.stat().st_size
         digest = file_sha256(path) if size == settings["index_bytes"] else None
-        previous = settings.get("previous")
+        previous: Any = settings.get("previous")
         if digest != settings["index_sha256"] and _describes(previous, size) \
                 and (digest or file_sha256(path)) == previous["index_sha256"]:
             settings = previous  # a save interrupted between its two renames: the old pair, whole

@@ -82,7 +82,8 @@ def _reference_point(vectors: np.ndarray, sq_norms: np.ndarray) -> np.ndarray | 
     if not mean_sq > max(spread, 0.0):  # also a non-finite mean: no centring, the caller reports it
         return None
     mantissa, exponent = np.frexp(mean)
-    return np.ldexp(np.round(mantissa * 2.0**12), exponent - 12).astype(np.float32)
+    reference: np.ndarray = np.ldexp(np.round(mantissa * 2.0**12), exponent - 12).astype(np.float32)
+    return reference
 
 
 def top_k(queries: np.ndarray, vectors: np.ndarray, k: int, metric: str,
