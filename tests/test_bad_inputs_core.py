@@ -99,7 +99,7 @@ BAD = [
         ("int8-codes", lambda: vl.dequantize_int8(np.ones((1, 1, 2), dtype=np.int8), RANGES)),
     ]],
     ("exhaustive-object-dtype", lambda: vl.exhaustive_search([1, 0], np.array([[1, None]], dtype=object), k=1),
-     T, "not a rectangular array of numbers"),
+     T, r"vectors holds None \(NoneType\) at index \(0, 1\)"),  # issue 20: says what it is
     ("exhaustive-complex", lambda: vl.exhaustive_search([1j, 0], V2, k=1), T, "must hold numbers"),
     ("exhaustive-dims-mismatch", lambda: vl.exhaustive_search([1, 0, 0], V2, k=1), E,
      "query has 3 dims, vectors has 2: embed the query with the same model"),
