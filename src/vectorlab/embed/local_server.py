@@ -56,6 +56,9 @@ MAX_INPUTS = 2048
 """Texts per request, as OpenAI allows."""
 
 MAX_BODY_BYTES = 32 * 1024 * 1024
+#: Seconds the server waits for the rest of a request body before answering 400 (a body shorter than its
+#: Content-Length would otherwise hold the handler's thread until the client gives up).
+BODY_TIMEOUT = 0.5
 """Largest request body read (2,048 texts of 8,191 pieces fit well below)."""
 
 
@@ -132,18 +135,30 @@ class _Handler(BaseHTTPRequestHandler):
         length = self.headers.get("Content-Length")
         if length is None:
             raise _ApiError(411, "the request needs a Content-Length header", code="length_required")
-        try:
-            size = int(length)
-        except ValueError:
-            raise _ApiError(400, f"Content-Length {length!r} is not a number") from None
+        # Whatever follows a refused body would be read as the next request: each refusal closes the connection.
+        closing, self.close_connection = self.close_connection, True
+        if not length.strip().isascii() or not length.strip().isdigit():  # int() takes "-1", "+5", "1_0"
+            raise _ApiError(400, f"Content-Length {length[:40]!r} is not a whole number of bytes: send the body's "
+                                 "length in bytes")
+        size = int(length)
         if size > MAX_BODY_BYTES:
             self.close_connection = True
             raise _ApiError(413, f"the request body is {size:,} bytes, more than the {MAX_BODY_BYTES:,} this "
                                  "server reads: send fewer texts per request", code="request_too_large")
-        raw = self.rfile.read(size)
+        self.connection.settimeout(BODY_TIMEOUT)
+        try:
+            raw = self.rfile.read(size)
+        except TimeoutError:
+            raw = b""
+        finally:
+            self.connection.settimeout(None)
+        if len(raw) < size:
+            raise _ApiError(400, f"the request body ended after {len(raw):,} of the {size:,} bytes its "
+                                 "Content-Length announced: send the whole body, or its true length")
+        self.close_connection = closing  # a whole body: the connection stays as the client asked
         try:
             body = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply ("[[[[...")
             raise _ApiError(400, "the request body is not valid JSON") from None
         if not isinstance(body, dict):
             raise _ApiError(400, f"the request body must be a JSON object, got {type(body).__name__}")
