@@ -79,8 +79,8 @@ class EmbeddingHandler(BaseHTTPRequestHandler):
     A subclass, passed as ``serve_embeddings(handler=...)``, changes what is served through three hooks:
     :meth:`embed` and :meth:`count_tokens` (the embedding source: which models, their vectors, their token
     counts) and :meth:`respond` (the answer to one request, routing included). Inside them, ``_read_json()``
-    reads the request's body, ``_send_json(status, payload)`` sends an answer, and raising :class:`ApiError`
-    answers with OpenAI's error JSON.
+    reads the request's body, ``_embeddings(body)`` is the answer to an embeddings request, ``_send_json(status,
+    payload)`` sends an answer, and raising :class:`ApiError` answers with OpenAI's error JSON.
     """
 
     server: _Server
@@ -115,7 +115,7 @@ class EmbeddingHandler(BaseHTTPRequestHandler):
         except Exception:  # never a traceback to the client; the log has it
             logger.exception("local embeddings server: request failed")
             self._send_error(ApiError(500, "the local embeddings server failed; see its log",
-                                       kind="server_error", code="internal_error"))
+                                      kind="server_error", code="internal_error"))
 
     def respond(self, method: str, path: str) -> None:
         """Answer one request for ``path`` (without its query and trailing slash); raise ApiError to refuse it."""
@@ -158,7 +158,7 @@ class EmbeddingHandler(BaseHTTPRequestHandler):
         if size > MAX_BODY_BYTES:
             self.close_connection = True
             raise ApiError(413, f"the request body is {size:,} bytes, more than the {MAX_BODY_BYTES:,} this "
-                                 "server reads: send fewer texts per request", code="request_too_large")
+                                "server reads: send fewer texts per request", code="request_too_large")
         raw = self.rfile.read(size)
         try:
             body = json.loads(raw)
@@ -176,7 +176,7 @@ class EmbeddingHandler(BaseHTTPRequestHandler):
     def _model(self, name: str) -> dict[str, Any]:
         if name != self.server.model:
             raise ApiError(404, f"The model '{name}' does not exist: this server has only "
-                                 f"'{self.server.model}'", param="model", code="model_not_found")
+                                f"'{self.server.model}'", param="model", code="model_not_found")
         return self._model_card()
 
     def _embeddings(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -187,7 +187,7 @@ class EmbeddingHandler(BaseHTTPRequestHandler):
         encoding = body.get("encoding_format") or "float"
         if encoding not in ("float", "base64"):
             raise ApiError(400, f"encoding_format {encoding!r} is not supported: use 'float' or 'base64'",
-                            param="encoding_format")
+                           param="encoding_format")
         vectors = self.embed(model, texts, body.get("dimensions"))
         tokens = self.count_tokens(texts)
         data = [{"object": "embedding", "index": index, "embedding": _encode(vector, encoding)}
@@ -223,7 +223,7 @@ def _read_input(value: Any) -> list[str]:
         raise ApiError(400, "'input' must be a string or a non-empty list of strings", param="input")
     if len(value) > MAX_INPUTS:
         raise ApiError(400, f"'input' has {len(value)} texts, more than the {MAX_INPUTS} allowed per request: "
-                             "send them in batches", param="input")
+                            "send them in batches", param="input")
     for index, text in enumerate(value):
         if not isinstance(text, str):
             tokens = isinstance(text, int) or (isinstance(text, list) and all(isinstance(t, int) for t in text))
@@ -239,10 +239,10 @@ def _read_dimensions(value: Any, native: int) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise ApiError(400, f"Invalid type for 'dimensions': expected an integer, got {value!r}",
-                        param="dimensions", code="invalid_type")
+                       param="dimensions", code="invalid_type")
     if not 1 <= value <= native:
         raise ApiError(400, f"Invalid value for 'dimensions' = {value}: it must be from 1 to {native}, "
-                             f"the dimensions of {use_model.USE_MODEL_NAME}", param="dimensions", code="invalid_value")
+                            f"the dimensions of {use_model.USE_MODEL_NAME}", param="dimensions", code="invalid_value")
     return value
 
 
