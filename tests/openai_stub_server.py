@@ -1,17 +1,23 @@
-"""A real OpenAI-compatible ``/embeddings`` HTTP server on 127.0.0.1, for testing the embedding client.
+"""The package's own endpoint (vectorlab.embed.local_server) playing a cloud provider, for testing the client.
 
-It listens on a real socket (port 0: the OS picks a free one) and answers the paths of every provider
-the client speaks to: ``/v1/embeddings`` (OpenAI, Ollama), ``/inference/embeddings`` (GitHub Models)
-and ``/openai/deployments/{deployment}/embeddings?api-version=...`` (Azure OpenAI).
+``StubServer`` is ``serve_embeddings(handler=ScriptedHandler)``: the same HTTP server, request parsing,
+answer and error JSON as the offline endpoint, with a subclass of its :class:`EmbeddingHandler` that adds
+what a cloud provider does and the local endpoint doesn't:
+
+- the paths of every provider the client speaks to: ``/v1/embeddings`` (OpenAI, Ollama),
+  ``/inference/embeddings`` (GitHub Models) and ``/openai/deployments/{deployment}/embeddings?api-version=...``
+  (Azure OpenAI, each deployment serving a model);
+- a key check (``Authorization: Bearer`` or Azure's ``api-key`` header): a wrong key gets 401 with a
+  message that echoes the key, as real servers partly do;
+- any model name, with test vectors (its embedding source, below);
+- scripted failures: ``server.script(fail(429, retry_after="1"), fail(500), ...)`` queues one behaviour per
+  request, in order; once the queue is empty, requests succeed. Every request is logged (path, query,
+  headers, parsed body) so tests can count requests and check what was sent.
 
 Vectors are deterministic functions of (model, text): a unit vector drawn from a generator seeded with
 a hash of both, so the same text always gets the same vector and different texts get different ones.
-They mean nothing; they exist only inside tests and must never be written to ``data/`` or to the
-project's ``embeddings_cache/``.
-
-Failures are scripted: ``server.script(fail(429, retry_after="1"), fail(500), ...)`` queues one
-behaviour per request, in order; once the queue is empty, requests succeed. Every request is logged
-(path, query, headers, parsed body) so tests can count requests and check what was sent.
+They mean nothing; they exist only inside tests (caches in temporary folders) and must never be written to
+``data/`` or to the project's ``embeddings_cache/``.
 """
 
 from __future__ import annotations
@@ -21,11 +27,12 @@ import json
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import numpy as np
+
+from vectorlab.embed.local_server import ApiError, EmbeddingHandler, serve_embeddings
 
 __all__ = ["StubServer", "Behaviour", "fail", "slow", "malformed", "wrong_count", "wrong_dims", "ok", "env_for",
            "stub_vector", "NATIVE_DIMS", "trickle"]
@@ -129,8 +136,100 @@ class RecordedRequest:
         return [value] if isinstance(value, str) else list(value or [])
 
 
+class ScriptedHandler(EmbeddingHandler):
+    """local_server's request handler, answering as a cloud provider and in the failures ``stub`` scripts."""
+
+    stub: StubServer                 # set on the subclass each StubServer makes
+    behaviour: Behaviour
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        """Quiet: a provider's access log is on its machine, not in the client's log the tests read."""
+
+    def respond(self, method: str, path: str) -> None:
+        if method != "POST":
+            super().respond(method, path)
+            return
+        stub = self.stub
+        url = urlparse(self.path)
+        body = self._read_json()
+        record = RecordedRequest(method, url.path, parse_qs(url.query), dict(self.headers.items()), body)
+        self.behaviour = behaviour = stub._record(record)
+        try:
+            if behaviour.delay and stub._stopping.wait(behaviour.delay):
+                self.close_connection = True  # the server is stopping: no answer
+                return
+            if not path.endswith("/embeddings"):
+                raise ApiError(404, f"no route for {url.path}", code="not_found")
+            sent_key = _sent_key(record.headers)
+            if stub.api_key is not None and sent_key != stub.api_key:
+                raise ApiError(401, f"Incorrect API key provided: {sent_key}.", code="invalid_api_key")
+            if behaviour.status != 200:
+                message = (behaviour.message or f"stub error {behaviour.status}").replace("{key}", sent_key or "")
+                self._send(behaviour.status, json.dumps({"error": {"message": message, "code": str(behaviour.status)}})
+                           .encode(), behaviour.headers)
+            elif behaviour.trickle and behaviour.body is not None:
+                self._trickle(behaviour.body, behaviour.trickle)
+            elif behaviour.body is not None:
+                self._send(200, behaviour.body)
+            else:
+                self._send_json(200, self._embeddings({**body, "model": self._model_for(url.path, body)}))
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout): that is the point
+            self.close_connection = True
+
+    def _model_for(self, path: str, body: dict[str, Any]) -> Any:
+        """The model asked for: the body's, or on Azure the model of the deployment named in the path."""
+        if "/deployments/" not in path:
+            return body.get("model")
+        deployment = path.split("/deployments/", 1)[1].split("/", 1)[0]
+        if deployment not in self.stub.deployments:
+            raise ApiError(404, "The API deployment for this resource does not exist.", code="DeploymentNotFound")
+        return self.stub.deployments[deployment]
+
+    # -- the embedding source: test vectors, bent as the request's behaviour says --------------------
+
+    def embed(self, model: str, texts: list[str], dimensions: Any) -> np.ndarray:
+        if dimensions is not None and _bare(model) not in SHORTENABLE:
+            raise ApiError(400, "This model does not support specifying dimensions.", param="dimensions")
+        if not all(texts):
+            raise ApiError(400, "'$.input' is invalid: an empty text", param="input")
+        count = max(0, len(texts) + self.behaviour.count_delta)
+        rows = [stub_vector(model, texts[i % len(texts)], dimensions) for i in range(count)]
+        vectors = np.stack(rows) if rows else np.empty((0, 0), np.float32)
+        delta = self.behaviour.dims_delta
+        if delta > 0:
+            return np.pad(vectors, ((0, 0), (0, delta)))
+        return vectors[:, :delta] if delta < 0 else vectors
+
+    def count_tokens(self, texts: list[str]) -> int:
+        return sum(len(text.split()) for text in texts)
+
+    # -- answers the local endpoint never sends --------------------------------------------------------
+
+    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _trickle(self, body: bytes, interval: float) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.flush()
+        for i in range(len(body)):
+            if self.stub._stopping.wait(interval):
+                self.close_connection = True
+                return
+            self.wfile.write(body[i:i + 1])
+            self.wfile.flush()
+
+
 class StubServer:
-    """An OpenAI-compatible embeddings server in a background thread; use as a context manager.
+    """local_server, serving as a cloud provider in a background thread; use as a context manager.
 
     ``api_key``: the key the server accepts (``Authorization: Bearer`` or Azure's ``api-key`` header);
     a wrong key gets 401 with a message that echoes the key, as real servers partly do.
@@ -144,17 +243,12 @@ class StubServer:
         self._queue: deque[Behaviour] = deque()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True)
-
-    # -- control -------------------------------------------------------------------------------
+        self._server = serve_embeddings(handler=type("Handler", (ScriptedHandler,), {"stub": self}))
 
     @property
     def port(self) -> int:
         """The port the OS picked."""
-        return self._server.server_address[1]
+        return self._server.port
 
     @property
     def root(self) -> str:
@@ -171,147 +265,22 @@ class StubServer:
         """How many requests reached the server."""
         return len(self.requests)
 
-    def start(self) -> StubServer:
-        """Start serving in a daemon thread."""
-        self._thread.start()
-        return self
+    def _record(self, request: RecordedRequest) -> Behaviour:
+        """Log ``request`` and take the behaviour scripted for it."""
+        with self._lock:
+            self.requests.append(request)
+            return self._queue.popleft() if self._queue else Behaviour()
 
     def stop(self) -> None:
         """Stop serving and cut short any slow answer still waiting."""
         self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._server.close()
 
     def __enter__(self) -> StubServer:
-        return self.start()
+        return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-    # -- serving -------------------------------------------------------------------------------
-
-    def _next_behaviour(self) -> Behaviour:
-        with self._lock:
-            return self._queue.popleft() if self._queue else Behaviour()
-
-    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
-        stub = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:  # keep test output quiet
-                pass
-
-            def do_POST(self) -> None:
-                stub._handle(self)
-
-            def do_GET(self) -> None:
-                self._send(404, {"error": {"message": "only POST .../embeddings is served"}})
-
-            def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None,
-                      raw: bytes | None = None) -> None:
-                data = raw if raw is not None else json.dumps(payload).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    for name, value in (headers or {}).items():
-                        self.send_header(name, value)
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout)
-                    pass
-
-        return Handler
-
-    def _trickle(self, handler: Any, body: bytes, interval: float) -> None:
-        _trickle_to(handler, body, interval, self._stopping)
-
-    def _handle(self, handler: Any) -> None:
-        url = urlparse(handler.path)
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw = handler.rfile.read(length)
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            body = raw.decode("utf-8", "replace")
-        record = RecordedRequest("POST", url.path, parse_qs(url.query), dict(handler.headers.items()), body)
-        with self._lock:
-            self.requests.append(record)
-        behaviour = self._next_behaviour()
-
-        if behaviour.delay and self._stopping.wait(behaviour.delay):
-            return
-        if not url.path.endswith("/embeddings"):
-            handler._send(404, {"error": {"message": f"no route for {url.path}"}})
-            return
-
-        sent_key = _sent_key(record.headers)
-        if self.api_key is not None and sent_key != self.api_key:
-            handler._send(401, {"error": {"message": f"Incorrect API key provided: {sent_key}.",
-                                          "type": "invalid_request_error", "code": "invalid_api_key"}})
-            return
-        if behaviour.status != 200:
-            message = (behaviour.message or f"stub error {behaviour.status}").replace("{key}", sent_key or "")
-            handler._send(behaviour.status, {"error": {"message": message, "code": str(behaviour.status)}},
-                          behaviour.headers)
-            return
-        if behaviour.trickle and behaviour.body is not None:
-            self._trickle(handler, behaviour.body, behaviour.trickle)
-            return
-        if behaviour.body is not None:
-            handler._send(200, None, raw=behaviour.body)
-            return
-
-        if not isinstance(body, dict) or "input" not in body or "model" not in body:
-            handler._send(400, {"error": {"message": "body must be JSON with 'input' and 'model'"}})
-            return
-        model = body["model"]
-        if "/deployments/" in url.path:  # Azure: the deployment in the path stands for a model
-            deployment = url.path.split("/deployments/", 1)[1].split("/", 1)[0]
-            if deployment not in self.deployments:
-                handler._send(404, {"error": {"code": "DeploymentNotFound", "message":
-                                              "The API deployment for this resource does not exist."}})
-                return
-            model = self.deployments[deployment]
-        dimensions = body.get("dimensions")
-        if dimensions is not None and _bare(model) not in SHORTENABLE:
-            handler._send(400, {"error": {"message": "This model does not support specifying dimensions."}})
-            return
-        texts = record.inputs
-        if any(not isinstance(t, str) or not t for t in texts):
-            handler._send(400, {"error": {"message": "'$.input' is invalid: empty or not a string"}})
-            return
-        count = max(0, len(texts) + behaviour.count_delta)
-        data = []
-        for i in range(count):
-            vector = stub_vector(model, texts[i % len(texts)], dimensions)
-            if behaviour.dims_delta > 0:
-                vector = np.concatenate([vector, np.zeros(behaviour.dims_delta, np.float32)])
-            elif behaviour.dims_delta < 0:
-                vector = vector[:behaviour.dims_delta]
-            data.append({"object": "embedding", "index": i, "embedding": [float(v) for v in vector]})
-        tokens = sum(len(t.split()) for t in texts)
-        handler._send(200, {"object": "list", "data": data, "model": model,
-                            "usage": {"prompt_tokens": tokens, "total_tokens": tokens}})
-
-
-def _trickle_to(handler: Any, body: bytes, interval: float, stopping: threading.Event) -> None:
-    try:
-        handler.send_response(200)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        handler.wfile.flush()
-        for i in range(len(body)):
-            if stopping.wait(interval):
-                return
-            handler.wfile.write(body[i:i + 1])
-            handler.wfile.flush()
-    except (BrokenPipeError, ConnectionResetError):  # the client gave up: that is the point
-        pass
 
 
 def _sent_key(headers: dict[str, str]) -> str | None:

@@ -213,6 +213,8 @@ ANSWER_CASES: list[tuple[str, Any, type[BaseException], str]] = [
     ("JSON cut short echoing the key", malformed(f'{{"data": [], "key": "{KEY}'.encode()), BadResponseError,
      "not valid JSON"),
     ("wrong count", wrong_count(+1), BadResponseError, "returned 2 embeddings for 1 texts"),
+    ("10 MB of [", malformed(b"[" * 10_000_000), BadResponseError, "not valid JSON|10000000 bytes"),
+    ("10 MB of [ inside data", malformed(b'{"data": ' + b"[" * 10_000_000), BadResponseError, "not valid JSON"),
     ("-1e39 overflows float32", malformed(body([0.1] * 15 + [-1e39])), BadResponseError, "too large for float32"),
     ("401 echoing the key", fail(401, message="Incorrect API key provided: {key}"), AuthenticationError,
      "refused the key in OLLAMA_API_KEY|Incorrect API key provided: ***"),
@@ -321,3 +323,104 @@ def test_valid_unusual_numbers_are_kept_as_float32(server, tmp_path, vector, exp
     client = create_client(env=env_for("ollama", server, KEY), cache_dir=tmp_path / "c", retry=FAST, announce=False)
     np.testing.assert_array_equal(client.embed(["edge"])[0], np.asarray(expected, dtype=np.float32))
     np.testing.assert_array_equal(client.embed(["edge"])[0], np.asarray(expected, dtype=np.float32))  # cached
+
+
+# -- 5. issue 20 and issue 18: Unicode forms, a non-UTF-8 .env, damaged cache entries, malformed requests ---
+
+SPANISH = [
+    ("ñ typed with a combining tilde", "man\u0303ana", "mañana"),
+    ("ü typed with a combining diaeresis", "pingu\u0308ino", "pingüino"),
+    ("inverted punctuation and accents", "¿Qué pasó? ¡Olé!".replace("é", "e\u0301"), "¿Qué pasó? ¡Olé!"),
+    ("Spanish and English mixed", "a cozy cafe\u0301 en Sevilla, año 2024", "a cozy café en Sevilla, año 2024"),
+]
+
+
+@pytest.mark.parametrize(("typed", "composed"), [c[1:] for c in SPANISH], ids=[c[0] for c in SPANISH])
+def test_a_text_typed_with_combining_accents_embeds_and_caches_as_the_composed_one(server, tmp_path, typed,
+                                                                                   composed):
+    import unicodedata
+
+    assert typed != composed and unicodedata.normalize("NFC", typed) == composed
+    client = github(server, tmp_path)
+    before = server.request_count
+    vectors = client.embed([typed, composed])
+    reference = stub_vector("text-embedding-3-small", composed)  # the stub's vector of the composed text
+    np.testing.assert_array_equal(vectors, np.stack([reference, reference]))
+    assert [t for r in server.requests[before:] for t in r.inputs] == [composed]  # sent once, composed
+    assert client.cache.cached_texts(client.backend.resolve(client.model).cache_id) == [composed]
+    after = server.request_count
+    np.testing.assert_array_equal(client.embed_one(typed), reference)  # from the cache
+    assert server.request_count == after
+
+
+def test_an_empty_spanish_query_is_refused_clearly(server, tmp_path):
+    with pytest.raises(InputError) as info:
+        github(server, tmp_path).embed(["¿Dónde está?", " "])
+    check(info.value, InputError, "index 1 is only whitespace")
+
+
+def test_a_non_utf8_env_file_is_a_configuration_error_without_its_text(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_bytes(b"API_HOST=github\nGITHUB_TOKEN=" + KEY.encode() + b"\nNOTE=caf\xe9\n")  # Latin-1
+    with pytest.raises(ConfigurationError) as info:
+        create_client(env_file=env_file, cache_dir=tmp_path, announce=False)
+    check(info.value, ConfigurationError, "is not UTF-8 text (byte|0xe9|save it as UTF-8")
+
+
+def test_a_cache_entry_edited_to_zeros_is_reported_and_recomputed(server, tmp_path):
+    from vectorlab.errors import CacheWarning
+
+    client = github(server, tmp_path)
+    first = client.embed(["perro"])[0]
+    (entry,) = (tmp_path / "cache").rglob("*.json")
+    data = json.loads(entry.read_text(encoding="utf-8"))
+    data["vector"] = [0.0] * len(data["vector"])
+    entry.write_text(json.dumps(data), encoding="utf-8")
+    before = server.request_count
+    with pytest.warns(CacheWarning, match="all zeros"):
+        again = github(server, tmp_path).embed(["perro"])[0]
+    np.testing.assert_array_equal(again, first)
+    assert server.request_count == before + 1  # recomputed, not returned as a zero vector
+
+
+def test_a_lone_surrogate_given_to_the_cache_is_an_input_error(tmp_path):
+    from vectorlab.embed.cache import EmbeddingCache
+
+    with pytest.raises(InputError) as info:
+        EmbeddingCache(tmp_path).put("m", None, "a\ud800b", np.ones(3, dtype=np.float32))
+    check(info.value, InputError, "unpaired surrogate at character 1")
+    assert not list(tmp_path.rglob("*"))
+
+
+MALFORMED_REQUESTS = {
+    "negative Content-Length": (b"Content-Length: -1\r\n", b"", 400),
+    "missing Content-Length": (b"", b"{}", 411),
+    "huge Content-Length": (b"Content-Length: 99999999999999999999\r\n", b"", 413),
+    "non-numeric Content-Length": (b"Content-Length: ten\r\n", b"", 400),
+    "Content-Length with an underscore": (b"Content-Length: 1_0\r\n", b"", 400),
+    "body shorter than announced": (b"Content-Length: 100\r\n", b'{"input": "dog"', 400),
+}
+
+
+@pytest.fixture(scope="module")
+def local_endpoint():
+    from vectorlab.embed.local_server import serve_embeddings
+
+    with serve_embeddings() as running:
+        yield running
+
+
+@pytest.mark.parametrize("case", MALFORMED_REQUESTS)
+def test_the_local_endpoint_answers_every_malformed_request_with_a_4xx_within_a_second(local_endpoint, case):
+    import socket
+
+    headers, payload, status = MALFORMED_REQUESTS[case]
+    with socket.create_connection((local_endpoint.host, local_endpoint.port), timeout=1.0) as connection:
+        connection.sendall(b"POST /v1/embeddings HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + b"\r\n" + payload)
+        answer = b""
+        while b"\r\n\r\n" not in answer:  # socket.timeout (a failure) if no answer comes within a second
+            chunk = connection.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    assert answer.startswith(f"HTTP/1.1 {status}".encode()), answer[:200]

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -98,7 +99,7 @@ BAD = [
         ("int8-codes", lambda: vl.dequantize_int8(np.ones((1, 1, 2), dtype=np.int8), RANGES)),
     ]],
     ("exhaustive-object-dtype", lambda: vl.exhaustive_search([1, 0], np.array([[1, None]], dtype=object), k=1),
-     T, "not a rectangular array of numbers"),
+     T, r"vectors holds None \(NoneType\) at index \(0, 1\)"),  # issue 20: says what it is
     ("exhaustive-complex", lambda: vl.exhaustive_search([1j, 0], V2, k=1), T, "must hold numbers"),
     ("exhaustive-dims-mismatch", lambda: vl.exhaustive_search([1, 0, 0], V2, k=1), E,
      "query has 3 dims, vectors has 2: embed the query with the same model"),
@@ -611,3 +612,338 @@ def test_hnsw_M_1_and_failed_add_never_crash(tmp_path):
     assert "M: M must be at least 2, got 1" in result.stdout
     assert "ADD: hnswlib failed while adding 2 vectors (Not enough memory)" in result.stdout
     assert "QUERY: this HNSWIndex is unusable since a failed add" in result.stdout
+
+
+# ------------------------------------------------------------------ issue 20: the third pass, one row each
+#
+# Silently wrong results and unclear errors found by the third adversarial pass. Searches and distances
+# are compared with a float64 brute force over the same (float32) values the library searches.
+
+
+def _far_from_origin(offset: float, n: int = 2000, dims: int = 16, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    vectors = (offset + rng.normal(0, 0.1, (n, dims))).astype(np.float32)
+    queries = (offset + rng.normal(0, 0.1, (5, dims))).astype(np.float32)
+    return vectors, queries
+
+
+def _brute_force_euclidean(queries: np.ndarray, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    distances = np.linalg.norm(vectors.astype(np.float64)[np.newaxis] - queries.astype(np.float64)[:, np.newaxis],
+                               axis=2)
+    order = np.argsort(distances, axis=1, kind="stable")[:, :k]
+    return order, np.take_along_axis(distances, order, axis=1)
+
+
+@pytest.mark.parametrize("offset", [1000.0, 100.0, -5000.0])
+@pytest.mark.parametrize("batch", [False, True])
+def test_euclidean_search_far_from_the_origin_matches_float64_brute_force(offset, batch):
+    vectors, queries = _far_from_origin(offset)
+    queries = queries if batch else queries[:1]
+    expected, distances = _brute_force_euclidean(queries, vectors, k=10)
+    found, scores = vl.exhaustive_search(queries if batch else queries[0], vectors, k=10, metric="euclidean")
+    np.testing.assert_array_equal(np.atleast_2d(found), expected)
+    np.testing.assert_allclose(np.atleast_2d(scores), distances, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("offset", [1000.0, 100.0])
+def test_euclidean_distances_far_from_the_origin_match_float64(offset):
+    vectors, queries = _far_from_origin(offset, n=50)
+    _, expected = _brute_force_euclidean(queries, vectors, k=50)
+    order, _ = _brute_force_euclidean(queries, vectors, k=50)
+    distances = vl.euclidean_distance(queries, vectors)
+    np.testing.assert_allclose(np.take_along_axis(distances, order, axis=1), expected, rtol=1e-5, atol=1e-6)
+    pairs = vl.pairwise_similarity_values(vectors, metric="euclidean")
+    full = np.linalg.norm(vectors.astype(np.float64)[:, np.newaxis] - vectors.astype(np.float64), axis=2)
+    np.testing.assert_allclose(pairs, full[np.triu_indices(50, k=1)], rtol=1e-5, atol=1e-6)
+
+
+def test_dot_of_2e38_scores_answers_the_same_on_2048_and_2049_rows():
+    for n in (2048, 2049):
+        vectors = np.full((n, 2), 1e19, dtype=np.float32)
+        vectors[n // 2] = 1.0
+        indices, scores = vl.exhaustive_search([1e19, 1e19], vectors, k=2, metric="dot")
+        reference = vectors.astype(np.float64) @ np.array([1e19, 1e19])
+        assert indices.tolist() == [0, 1], n
+        np.testing.assert_allclose(scores, reference[:2], rtol=1e-6)
+
+
+I8_EXTREMES = vl.quantize_int8([[1.0, 1.0], [-1.0, -1.0], [-0.9, -0.9]], RANGES)
+BAD_20 = [
+    ("search_int8-overflow-dot", lambda: vl.search_int8([3e38, 3e38], I8_EXTREMES, RANGES, k=3), E,
+     r"int8 dot scores overflow float32 \(the query holds values as large as 3e\+38 over 2 dims\)"),
+    ("search_int8-overflow-batch", lambda: vl.search_int8([[1, 1], [3e38, 3e38]], I8_EXTREMES, RANGES, k=1), E,
+     "overflow float32"),
+    ("hnsw-l2-10000-dims", lambda: vl.HNSWIndex(10_000, space="l2", num_threads=1).add(
+        np.stack([np.zeros(10_000), np.full(10_000, 1e17)])), E, r"over 10000 dims, l2 distances of values above"),
+    ("hnsw-ip-100000-dims", lambda: vl.HNSWIndex(100_000, space="ip", num_threads=1).add(
+        np.full((1, 100_000), 4e16)), E, r"over 100000 dims, ip distances of values above 2.89e\+16"),
+    ("underflow-not-zero-cosine", lambda: vl.cosine_similarity([1e-50, 2e-50], [1, 0]), E,
+     r"a is not zero but its values \(as large as 2e-50\) underflow to 0 in float32"),
+    ("underflow-not-zero-search", lambda: vl.exhaustive_search([1, 0], np.array([[1, 0], [1e-60, 0]]), k=1), E,
+     r"row 1 of vectors is not zero but .* underflow"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [pytest.param(*case[1:], id=case[0]) for case in BAD_20])
+def test_issue20_bad_input_is_a_typed_error_naming_the_value(call, error, message):
+    with pytest.raises(error, match=message) as caught:
+        call()
+    assert isinstance(caught.value, errors.VectorlabError)
+
+
+def test_hnsw_value_limit_follows_the_dimensions_and_distances_stay_finite():
+    # the largest value accepted over 10,000 dims gives finite distances that match a float64 reference
+    dims = 10_000
+    limit = 0.999 * 0.99 * math.sqrt(float(np.finfo(np.float32).max) / dims) / 2  # just below the bound
+    vectors = np.stack([np.zeros(dims), np.full(dims, limit), np.full(dims, -limit)])
+    index = vl.HNSWIndex(dims, space="l2", num_threads=1)
+    index.add(vectors)
+    ids, distances = index.query(np.full(dims, limit), k=3)
+    reference = np.linalg.norm(vectors - np.full(dims, limit), axis=1)
+    assert ids.tolist() == [1, 0, 2] and np.isfinite(distances).all()
+    np.testing.assert_allclose(distances, reference[[1, 0, 2]], rtol=1e-5)
+    small = vl.HNSWIndex(16, space="ip", num_threads=1)  # 16 dims accept more than the old fixed 1e17
+    small.add(np.full((2, 16), 1e18))
+
+
+def _generator_of_lists():
+    return (results for results in [["a", "b"], ["c", "d"]])
+
+
+BAD_20_EVALUATE = [
+    ("overlap-tables-without-key", lambda: vl.overlap(_table(["a", "b"]).rename(columns={"key": "title"}),
+                                                      _table(["a", "b"])), T, r"no 'key' column"),
+    ("overlap-unhashable", lambda: vl.overlap([[1], [2]], [1, 2]), T, r"must be hashable .*got \[1\] \(list"),
+    ("rank_agreement-unhashable", lambda: vl.rank_agreement([{"a": 1}, "b"], ["a", "b"]), T, "hashable"),
+    ("first_hit_rank-unhashable-result", lambda: vl.first_hit_rank([["a", ["x"]]], [["x"]]), T,
+     r"hashable .*got \['x'\]"),
+    ("first_hit_rank-unhashable-answer", lambda: vl.first_hit_rank([["a"]], [[["a"]]]), T, "hashable"),
+    ("pairwise-100000-rows", lambda: vl.pairwise_similarity_values(np.ones((100_000, 2), np.float32)), E,
+     r"4,999,950,000 pairwise values of 100,000 vectors would need \d+ GB"),
+    ("pairwise-100000-rows-euclidean", lambda: vl.pairwise_similarity_values(np.ones((100_000, 2), np.float32),
+                                                                             metric="euclidean"), E, "would need"),
+    ("bootstrap-10**9", lambda: vl.bootstrap_ci([1.0, 2.0, 3.0], n_resamples=10**9), E,
+     r"n_resamples=1,000,000,000 would draw 3,000,000,000 indices .* use at most 10,000,000"),
+]
+
+
+def _table(keys: list[str]) -> Any:
+    vectors = np.eye(len(keys), dtype=np.float32)
+    return vl.most_similar(vectors[0], vectors, keys, k=len(keys))
+
+
+@pytest.mark.parametrize(("call", "error", "message"),
+                         [pytest.param(*case[1:], id=case[0]) for case in BAD_20_EVALUATE])
+def test_issue20_evaluation_bad_input_is_a_typed_error(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_uint64_ids_from_2_63_do_not_wrap():
+    a = np.array([[2**63 + 5, 2**63 + 1, 7], [1, 2, 2**64 - 1]], dtype=np.uint64)
+    assert vl.recall_at_k(a, a[:, ::-1]) == 1.0
+    # reference by hand: row 0 shares {7} of 3, row 1 shares {1, 2} of 3 (the -1 is a missing result)
+    assert vl.recall_at_k(a, np.array([[7, -1, 3], [1, 2, 4]])) == pytest.approx((1 / 3 + 2 / 3) / 2)
+    ids = np.array([[0, 2**63 + 3, 1], [1, 2**63, 0]], dtype=np.uint64)
+    kept = vl.drop_self(ids, 2)
+    assert [[int(i) for i in row] for row in kept] == [[2**63 + 3, 1], [2**63, 0]]
+
+
+def test_overlap_and_rank_agreement_of_two_tables_compare_their_keys():
+    cats, cars = _table(["cat", "dog", "fox"]), _table(["car", "bus", "van"])
+    assert vl.overlap(cats, cars) == 0.0  # no key in common (the column names were compared before)
+    assert vl.overlap(cats, _table(["cat", "dog", "owl"])) == pytest.approx(2 / 3)
+    assert vl.overlap(cats, cats) == 1.0 and vl.rank_agreement(cats, cats) == 1.0
+    with pytest.raises(E, match="share 0 items"):
+        vl.rank_agreement(cats, cars)
+
+
+def test_search_quality_reads_a_generator_like_a_list():
+    expected = ["a", "d"]
+    from_list = vl.search_quality([["a", "b"], ["c", "d"]], expected, k=2, n_resamples=200)
+    from_generator = vl.search_quality(_generator_of_lists(), iter(expected), k=2, n_resamples=200)
+    assert from_generator.equals(from_list)
+    assert from_list["hit@2"].tolist() == [1.0]  # by hand: both answers are in the top 2
+
+
+def test_bootstrap_in_blocks_draws_the_same_resamples_as_one_draw(monkeypatch):
+    from vectorlab import _relevance
+
+    values = np.random.default_rng(4).random(7)
+    whole = vl.bootstrap_ci(values, n_resamples=1000, seed=3)
+    monkeypatch.setattr(_relevance, "RESAMPLE_BLOCK", 7 * 64)  # 64 resamples a block
+    assert vl.bootstrap_ci(values, n_resamples=1000, seed=3) == whole
+    means = values[np.random.default_rng(3).integers(0, 7, (1000, 7))].mean(axis=1)  # the reference
+    assert whole[1:] == pytest.approx(tuple(np.quantile(means, [0.025, 0.975])))
+
+
+PCA_X = np.random.default_rng(5).normal(size=(10, 3))
+BAD_20_PCA_VIZ = [
+    ("pca_reduce-identical-rows", lambda: vl.pca_reduce(np.ones((4, 3)), 1), E,
+     "all 4 vectors are identical, so there is no direction of spread"),
+    ("pca_reduce-fit_on-one-row", lambda: vl.pca_reduce(PCA_X, 1, fit_on=PCA_X[:1]), E,
+     r"cannot fit a PCA on 1 vector \(fit_on has one row\)"),
+    ("fit_pca-one-row", lambda: vl.fit_pca(PCA_X[:1], 1), E, r"cannot fit a PCA on 1 vector \(vectors has one row\)"),
+    ("fit_pca-identical-rows", lambda: vl.fit_pca(np.full((5, 2), 7.0), 1), E, "identical"),
+    ("line_chart-3-x-2-y", lambda: vl.viz.line_chart([1, 2, 3], {"recall": [0.5, 0.9]}, "k", "recall",
+                                                     legend_title="metric"), E,
+     r"got 3 x values but 2 y values for 'recall'"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "message"),
+                         [pytest.param(*case[1:], id=case[0]) for case in BAD_20_PCA_VIZ])
+def test_issue20_degenerate_pca_and_mismatched_chart_are_refused(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_pca_at_1e20_scale_matches_a_float64_reference():
+    from sklearn.decomposition import PCA
+
+    reference = PCA(n_components=2).fit(PCA_X.astype(np.float32).astype(np.float64))  # float64, unscaled
+    pca = vl.fit_pca(PCA_X * 1e20, 2)
+    np.testing.assert_allclose(pca.explained_variance_ratio_, reference.explained_variance_ratio_, rtol=1e-5)
+    reduced, _ = vl.pca_reduce(PCA_X * 1e20, 2, normalize=False)
+    expected = reference.transform(PCA_X.astype(np.float32).astype(np.float64))
+    np.testing.assert_allclose(np.abs(reduced / 1e20), np.abs(expected), rtol=1e-4, atol=1e-5)  # signs may flip
+
+
+# ------------------------------------------------------------ issue 20: index files a crash cannot break
+
+SAVE_TWO = """
+    import os, numpy as np, vectorlab as vl
+    import vectorlab.hnsw as hnsw
+    rng = np.random.default_rng(0)
+    old, new = vl.HNSWIndex(8, num_threads=1), vl.HNSWIndex(8, num_threads=1)
+    old.add(rng.standard_normal((300, 8)))
+    new.add(rng.standard_normal((500 if {grow} else 300, 8)))
+    old.save("ix.bin")
+    query = rng.standard_normal(8)
+    np.save("expected.npy", np.stack([old.query(query, k=5)[0], new.query(query, k=5)[0]]))
+    np.save("query.npy", query)
+"""
+CRASHES = {
+    # os._exit is a kill -9 for the files: no cleanup, no finally, no flush of Python objects
+    "before the settings switch": "hnsw.atomic_write = lambda *a, **k: os._exit(9)",
+    "between the two renames": "real = hnsw.atomic_write\n"
+                               "    def crash(*a, **k):\n"
+                               "        real(*a, **k)\n"
+                               "        os._exit(9)\n"
+                               "    hnsw.atomic_write = crash",
+    "after both renames": "",
+}
+
+
+@pytest.mark.parametrize("grow", [True, False])
+@pytest.mark.parametrize("crash", CRASHES)
+def test_a_save_killed_between_its_steps_leaves_the_old_pair_or_the_new_pair(tmp_path, crash, grow):
+    result = _run(SAVE_TWO.format(grow=grow) + f"""
+    {CRASHES[crash]}
+    new.save("ix.bin")
+    """, tmp_path)
+    assert result.returncode == (0 if crash == "after both renames" else 9), result.stderr[-2000:]
+    check = _run("""
+    import numpy as np, vectorlab as vl
+    loaded = vl.HNSWIndex.load("ix.bin", num_threads=1)
+    expected = np.load("expected.npy")
+    found = loaded.query(np.load("query.npy"), k=5)[0]
+    print("OLD" if (found == expected[0]).all() else "NEW" if (found == expected[1]).all() else "MIX", len(loaded))
+    """, tmp_path)
+    assert check.returncode == 0, check.stderr[-2000:]
+    which = "NEW" if crash == "after both renames" else "OLD"
+    assert check.stdout.split() == [which, str(300 if which == "OLD" or not grow else 500)], check.stdout
+
+
+def test_a_settings_file_naming_a_previous_index_still_refuses_a_damaged_file(tmp_path):
+    result = _run(SAVE_TWO.format(grow=True) + """
+    new.save("ix.bin")
+    open("ix.bin", "wb").write(os.urandom(os.path.getsize("ix.bin")))
+    try:
+        vl.HNSWIndex.load("ix.bin")
+    except vl.errors.DataFileError as error:
+        print("ERROR", error)
+    """, tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "ERROR" in result.stdout and "is damaged or was replaced" in result.stdout
+
+
+def test_two_threads_adding_with_default_ids_keep_every_vector():
+    import threading
+
+    index = vl.HNSWIndex(8, num_threads=1)
+    batches = [np.random.default_rng(seed).standard_normal((3000, 8)).astype(np.float32) for seed in (1, 2)]
+    returned: list[tuple[np.ndarray, np.ndarray]] = []
+    threads = [threading.Thread(target=lambda b=b: returned.append((b, index.add(b)))) for b in batches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(index) == 6000 and np.unique(index.ids).size == 6000
+    assert sorted(np.concatenate([ids for _, ids in returned]).tolist()) == list(range(6000))
+    for batch, ids in returned:  # each vector is found under the id add returned for it (itself: distance 0)
+        found, _ = index.query(batch[:20], k=1)
+        np.testing.assert_array_equal(found[:, 0], ids[:20])
+
+
+@pytest.mark.parametrize("threads", [10**6, 2**31 - 1])
+def test_num_threads_above_what_the_machine_runs_is_refused(threads):
+    with pytest.raises(E, match=rf"num_threads={threads} is more than this machine can run usefully .* use "
+                                rf"num_threads <= {vl.hnsw.MAX_THREADS}"):
+        vl.HNSWIndex(4, num_threads=threads)
+    index = vl.HNSWIndex(4, num_threads=1)
+    with pytest.raises(E, match="more than this machine"):
+        index.num_threads = threads
+    vl.HNSWIndex(4, num_threads=vl.hnsw.MAX_THREADS)  # the bound itself is accepted
+
+
+@pytest.mark.parametrize("vectors", [
+    pytest.param([[3e-7, 4e-7], [1.4e-6, -2.6e-6]], id="tiny (the issue's pair)"),
+    pytest.param([[1e-7, -2e-7, 3e-7], [5e-8, 5e-8, -1e-7]], id="1e-7"),
+    pytest.param([[1e30, -3e29, 2e28], [3.4e38, -1e38, 1.0]], id="huge"),
+    pytest.param([[0.6, 0.8, 0.0], [1e-7, 2e-7, -3e-7], [1e30, 1e29, -1e30], [0.123456789, -0.5, 1e-3]],
+                 id="mixed scales"),
+])
+def test_save_embeddings_keeps_every_vectors_direction(tmp_path, vectors):
+    original = np.array(vectors, dtype=np.float32)
+    path = save_embeddings(tmp_path / "e.json", Embeddings([f"k{i}" for i in range(len(original))], original, "m"))
+    back = load_embeddings(path, "m").vectors
+    # reference: float64 cosine of each vector with itself as read back, and no vector turned to zero
+    o64, b64 = original.astype(np.float64), back.astype(np.float64)
+    cosines = np.sum(o64 * b64, axis=1) / (np.linalg.norm(o64, axis=1) * np.linalg.norm(b64, axis=1))
+    assert np.all(cosines > 1 - 1e-8), cosines
+    damaged = np.linalg.norm(np.round(o64, 6) - o64, axis=1) > 1e-4 * np.linalg.norm(o64, axis=1)
+    np.testing.assert_array_equal(back[damaged].view(np.uint32), original[damaged].view(np.uint32))  # exact
+
+
+def test_shipped_embeddings_files_re_save_byte_identical(tmp_path):
+    for shipped in sorted((Path(vl.__file__).resolve().parents[2] / "data" / "embeddings").rglob("*.json")):
+        text = shipped.read_bytes()
+        header = json.loads(text)
+        loaded = load_embeddings(shipped, header["model"])
+        again = save_embeddings(tmp_path / shipped.name, loaded, source=header.get("source", ""))
+        assert again.read_bytes() == text, shipped.name
+
+
+BAD_20_ARRAYS = [
+    ("None-in-a-vector", lambda: vl.normalize([1, None]), T, r"vectors holds None \(NoneType\) at index \(1,\): every "
+     "value must be a number"),
+    ("text-in-a-vector", lambda: vl.exhaustive_search([1, 0], [[1, 0], [0, "x"]], k=1), T,
+     r"vectors must hold numbers, got array of shape \(2, 2\) and dtype <U"),
+    ("generator", lambda: vl.exhaustive_search((x for x in [1.0, 0.0]), V2, k=1), T,
+     "query is a generator, not an array of numbers: pass a list or array"),
+    ("dict", lambda: vl.cosine_similarity({"a": [1, 0]}, [1, 0]), T,
+     r"a is a dict, not an array: pass its vectors as a list, e\.g\. np\.array\(list\(a\.values\(\)\)\)"),
+    ("set", lambda: vl.magnitude({1.0, 2.0}), T, "vectors is a set, which has no order: pass a list"),
+    ("text-DataFrame", lambda: vl.pca_reduce(__import__("pandas").DataFrame({"title": ["a", "b"], "x": [1, 2]}), 1),
+     T, r"vectors is a DataFrame with non-numeric columns \['title'\]: pass only the vector columns"),
+    ("10**40", lambda: vl.normalize([10**40, 1]), E,
+     r"vectors holds the integer 1e\+40 at index \(0,\), beyond float32's range"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "message"), [pytest.param(*case[1:], id=case[0]) for case in BAD_20_ARRAYS])
+def test_issue20_what_an_unreadable_array_really_is(call, error, message):
+    with pytest.raises(error, match=message) as caught:
+        call()
+    assert "same length" not in str(caught.value)

@@ -1,7 +1,8 @@
 """The embedding client against a real OpenAI-compatible HTTP server on 127.0.0.1.
 
-The server (tests/openai_stub_server.py) listens on a real socket and the client uses the real
-``openai`` SDK: nothing in the SDK is patched. Each failure mode is scripted on the server, and each
+The server is the package's own endpoint (vectorlab.embed.local_server) with the scripted handler of
+tests/openai_stub_server.py: it listens on a real socket and the client uses the real ``openai`` SDK:
+nothing in the SDK is patched. Each failure mode is scripted on the server, and each
 test checks what the client did about it, including how many requests reached the server.
 """
 

@@ -10,6 +10,7 @@ import base64
 import http.client
 import json
 from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler
 
 import numpy as np
 import openai
@@ -175,6 +176,13 @@ def test_it_binds_loopback_only():
         assert local.host == "127.0.0.1"
     with pytest.raises(ValueError, match="port must be"):
         serve_embeddings(port=70000)
+
+
+def test_the_handler_must_be_an_embedding_handler():
+    # Subclasses of EmbeddingHandler change what is served (tests/openai_stub_server.py plays a cloud provider).
+    for handler in (BaseHTTPRequestHandler, "EmbeddingHandler", None):
+        with pytest.raises(TypeError, match="handler must be a subclass of EmbeddingHandler"):
+            serve_embeddings(handler=handler)  # type: ignore[arg-type]
 
 
 def test_close_frees_the_port():

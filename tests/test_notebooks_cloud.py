@@ -1,8 +1,9 @@
 """The cloud path of every notebook: with a token, the same cells embed data and queries with
-text-embedding-3-small. GitHub Models is played by the OpenAI-compatible stub server on 127.0.0.1
-(real sockets, the real openai SDK), with a throwaway cache, so nothing here touches the committed one.
-The stub's vectors are meaningless, so this checks that the cells run and what they send, not what the
-numbers say (the offline runs in test_notebooks.py check the committed results).
+text-embedding-3-small. GitHub Models is played by the package's own endpoint on 127.0.0.1
+(vectorlab.embed.local_server with tests/openai_stub_server.py's scripted handler; real sockets, the real
+openai SDK), with a throwaway cache, so nothing here touches the committed one. The stub's vectors are
+meaningless, so this checks that the cells run and what they send, not what the numbers say
+(the offline runs in test_notebooks.py check the committed results).
 
 Only the notebooks that embed new text (a code cell calls ``.embed(``, ``.embed_one(`` or the SDK's
 ``embeddings.create(``) run here: the others only load datasets through ``load_dataset(..., client=client)``,

@@ -9,7 +9,7 @@ a list of acceptable answers it is an error.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from itertools import chain, islice
 from typing import Any
 
@@ -20,6 +20,19 @@ from vectorlab._validation import check_k, check_positive_int
 from vectorlab.errors import InputTypeError, InvalidInputError
 
 __all__ = ["first_hit_rank", "hit_at_k", "mean_reciprocal_rank", "bootstrap_ci", "search_quality"]
+
+
+#: Upper bound of ``bootstrap_ci``'s ``n_resamples``: far beyond where the interval stops moving.
+MAX_RESAMPLES = 10_000_000
+#: Indices drawn at once by ``bootstrap_ci`` (16 bytes each with the resampled values: 256 MB).
+RESAMPLE_BLOCK = 2**24
+
+
+def _listed(value: Any) -> Any:
+    """A generator or other one-pass iterable as a list (it is read more than once); anything else as is."""
+    if isinstance(value, (str, bytes)) or not np.iterable(value) or hasattr(value, "__len__"):
+        return value
+    return list(value)
 
 
 def _as_answer_set(value: Any) -> Any:
@@ -46,9 +59,19 @@ def first_hit_rank(ranked_keys: Any, expected: Any, k: int | None = None) -> np.
     """
     ranked, answers, k = _checked_lists(ranked_keys, expected, k)
     # The definition: the 1-based position of the first result that is an acceptable answer, 0 if none.
-    return np.array([next((rank for rank, key in enumerate(islice(results, k), start=1)
-                           if not _is_missing(key) and key in answer), 0)
-                     for results, answer in zip(ranked, answers, strict=True)], dtype=np.int64)
+    try:
+        return np.array([next((rank for rank, key in enumerate(islice(results, k), start=1)
+                               if not _is_missing(key) and key in answer), 0)
+                         for results, answer in zip(ranked, answers, strict=True)], dtype=np.int64)
+    except TypeError as error:  # an unhashable result key (a list, a dict)
+        raise _unhashable(ranked, error) from None
+
+
+def _unhashable(lists: Any, error: TypeError) -> InputTypeError:
+    """The error for a key that is not hashable, naming the first one in ``lists`` (of lists or sets)."""
+    bad = next((key for keys in lists for key in keys if not isinstance(key, Hashable)), None)
+    return InputTypeError(f"keys must be hashable (words, titles, ids), got {bad!r} ({type(bad).__name__}: "
+                          f"{error}): pass one hashable key per result, e.g. a tuple instead of a list")
 
 
 def _is_missing(key: Any) -> bool:
@@ -62,7 +85,8 @@ def _checked_lists(ranked_keys: Any, expected: Any, k: int | None) -> tuple[list
         raise InputTypeError("ranked_keys must be a list with one ranked list of keys per query")
     if isinstance(expected, (str, bytes)) or not np.iterable(expected):
         raise InputTypeError("expected must be a list with one set of acceptable keys per query")
-    ranked, answers = list(ranked_keys), [_as_answer_set(answer) for answer in expected]
+    ranked = [_listed(results) for results in ranked_keys]
+    answers = [_listed(_as_answer_set(answer)) for answer in expected]
     if not ranked:
         raise InvalidInputError("ranked_keys is empty: pass the results of at least one query")
     if len(ranked) != len(answers):
@@ -93,7 +117,10 @@ def _checked_lists(ranked_keys: Any, expected: Any, k: int | None) -> tuple[list
             f"expected[{query}] contains a missing value ({flat_answers[np.argmax(missing)]!r}): an acceptable "
             "answer must be a real key; drop it, or fix the label (e.g. a blank cell in a CSV)"
         )
-    return ranked, [set(answer) for answer in answers], k
+    try:
+        return ranked, [set(answer) for answer in answers], k
+    except TypeError as error:
+        raise _unhashable(answers, error) from None
 
 
 
@@ -168,19 +195,32 @@ def bootstrap_ci(values: Any, statistic: Callable[..., Any] = np.mean, n_resampl
             or not 0 < confidence < 1:
         raise InvalidInputError(f"confidence must be a number between 0 and 1 (exclusive), got {confidence!r}: "
                                 "e.g. 0.95")
-    indices = np.random.default_rng(seed).integers(0, sample.size, size=(n_resamples, sample.size))
-    try:
-        resampled = np.asarray(statistic(sample[indices], axis=1), dtype=float)
-    except TypeError as error:
-        raise InputTypeError(
-            f"statistic {getattr(statistic, '__name__', statistic)!r} must accept axis= and reduce along it, "
-            f"as np.mean does ({error})"
-        ) from None
-    if resampled.shape != (n_resamples,):
+    if n_resamples > MAX_RESAMPLES:
         raise InvalidInputError(
-            f"statistic returned shape {resampled.shape} for {n_resamples} resamples, expected ({n_resamples},): "
-            "it must reduce along axis=1 to one number per resample"
+            f"n_resamples={n_resamples:,} would draw {n_resamples * sample.size:,} indices and keep "
+            f"{8 * n_resamples / 1e9:,.1f} GB of resampled statistics: use at most {MAX_RESAMPLES:,} "
+            "(the default is 10,000)"
         )
+    # Drawn in blocks of at most RESAMPLE_BLOCK indices: the same stream as one draw, in bounded memory.
+    rng = np.random.default_rng(seed)
+    block = max(1, RESAMPLE_BLOCK // sample.size)
+    parts = []
+    for start in range(0, n_resamples, block):
+        indices = rng.integers(0, sample.size, size=(min(block, n_resamples - start), sample.size))
+        try:
+            part = np.asarray(statistic(sample[indices], axis=1), dtype=float)
+        except TypeError as error:
+            raise InputTypeError(
+                f"statistic {getattr(statistic, '__name__', statistic)!r} must accept axis= and reduce along it, "
+                f"as np.mean does ({error})"
+            ) from None
+        if part.shape != (indices.shape[0],):
+            raise InvalidInputError(
+                f"statistic returned shape {part.shape} for {indices.shape[0]} resamples, expected "
+                f"({indices.shape[0]},): it must reduce along axis=1 to one number per resample"
+            )
+        parts.append(part)
+    resampled = np.concatenate(parts)
     low, high = np.quantile(resampled, [(1 - confidence) / 2, (1 + confidence) / 2])
     return float(statistic(sample, axis=0)), float(low), float(high)
 
@@ -226,6 +266,9 @@ def search_quality(ranked_keys: Any, expected: Any, categories: Any = None, k: i
     >>> table[["category", "queries", "hit@1", "MRR"]].round(3).values.tolist()
     [['x', 2, 0.5, 0.75], ['y', 1, 0.0, 0.0], ['all', 3, 0.333, 0.5]]
     """
+    ranked_keys = [_listed(results) for results in ranked_keys] if np.iterable(ranked_keys) and not isinstance(
+        ranked_keys, (str, bytes)) else ranked_keys  # a generator is read twice below
+    expected, categories = _listed(expected), _listed(categories)
     ranks = first_hit_rank(ranked_keys, expected)
     k = check_k(k, max(len(results) for results in ranked_keys), "results in the longest ranked list")
     labels = np.array(["all"] * ranks.size if categories is None else _as_labels(categories, ranks.size),

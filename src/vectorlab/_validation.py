@@ -152,6 +152,43 @@ def check_fits_in_memory(nbytes: int, what: str, fix: str) -> None:
         )
 
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _not_numbers(value: Any, array: np.ndarray, name: str) -> str:
+    """What an input that numpy could only read as objects really is, and how to pass it instead."""
+    import pandas as pd
+
+    if isinstance(value, Mapping):
+        return (f"{name} is a {type(value).__name__}, not an array: pass its vectors as a list, e.g. "
+                f"np.array(list({name}.values())), and keep its keys aside")
+    if isinstance(value, set | frozenset):
+        return f"{name} is a {type(value).__name__}, which has no order: pass a list of vectors"
+    if isinstance(value, pd.DataFrame):
+        text = [str(column) for column, kind in value.dtypes.items() if kind.kind not in "fiub"]
+        return (f"{name} is a DataFrame with non-numeric columns {text[:5]}: pass only the vector columns, "
+                f"e.g. df.drop(columns={text[:5]}).to_numpy()")
+    if array.ndim == 0:  # a generator, an iterator, an object numpy can't look into
+        return (f"{name} is a {type(value).__name__}, not an array of numbers: pass a list or array "
+                f"(e.g. list(...) of a generator)")
+    flat = array.ravel()
+    for position, item in enumerate(flat):
+        if isinstance(item, bool | np.bool_):
+            continue
+        if isinstance(item, int) and abs(item) > _FLOAT32_MAX:
+            at = tuple(int(i) for i in np.unravel_index(position, array.shape))
+            return (f"{name} holds the integer {item:.3g} at index {at}, beyond float32's range (about "
+                    "3.4e38): scale the vectors down")
+        if not isinstance(item, float | int | np.number):
+            at = tuple(int(i) for i in np.unravel_index(position, array.shape))
+            if isinstance(item, list | tuple | np.ndarray):
+                break  # vectors of different lengths
+            return (f"{name} holds {item!r:.40} ({type(item).__name__}) at index {at}: every value must be a "
+                    "number; remove or fill that value")
+    return (f"{name} is not a rectangular array of numbers ({describe(value)}): check that every vector has the "
+            "same length")
+
+
 def _to_float_array(value: Any, name: str) -> FloatArray:
     if isinstance(value, str | bytes):
         raise InputTypeError(f"{name} is a {type(value).__name__}, expected numbers: embed the text first")
@@ -160,10 +197,8 @@ def _to_float_array(value: Any, name: str) -> FloatArray:
     except (ValueError, TypeError) as error:  # ragged lists and the like
         raise InputTypeError(f"{name} could not be read as an array of numbers ({error})") from None
     if array.dtype == object:
-        raise InputTypeError(
-            f"{name} is not a rectangular array of numbers ({describe(value)}): "
-            "check that every vector has the same length"
-        )
+        problem = _not_numbers(value, array, name)
+        raise (InvalidInputError if "beyond float32's range" in problem else InputTypeError)(problem)
     if array.dtype.kind not in "fiub":
         raise InputTypeError(f"{name} must hold numbers, got {describe(array)}")
     if array.size == 0:
@@ -180,6 +215,16 @@ def _to_float_array(value: Any, name: str) -> FloatArray:
             f"{name} holds {array[bad]!r} at index {bad}, beyond float32's range (about 3.4e38): "
             "scale the vectors down"
         )
+    if array.dtype.kind == "f" and array.dtype.itemsize > 4 and converted.ndim and not converted.all():
+        # A row of values below float32's smallest (about 1.4e-45) becomes all zeros: not a zero vector.
+        lost = ~converted.any(axis=-1) & array.any(axis=-1)
+        if lost.any():
+            where = tuple(int(i) for i in np.argwhere(lost)[0])
+            row = f"row {where[0]} of {name}" if where else name
+            raise InvalidInputError(
+                f"{row} is not zero but its values (as large as {float(np.abs(array[where]).max()):.3g}) "
+                "underflow to 0 in float32 (smallest about 1.4e-45): scale the vectors up"
+            )
     return converted
 
 

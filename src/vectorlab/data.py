@@ -239,13 +239,29 @@ def load_embeddings(path: str | os.PathLike[str], model: str | None = None) -> E
     return _embeddings_from_json(read_json(path), path, model)
 
 
+#: A vector whose rounded form is farther than this share of its length from it is written exactly.
+ROUNDING_TOLERANCE = 1e-4
+
+
+def _damaged_by_rounding(vectors: np.ndarray, decimals: int) -> np.ndarray:
+    """Per row, whether rounding to ``decimals`` places moves it by more than ``ROUNDING_TOLERANCE`` of
+    its length (a row of zeros is never damaged)."""
+    wide = vectors.astype(np.float64)
+    error = np.linalg.norm(np.round(wide, decimals) - wide, axis=1)
+    damaged: np.ndarray = error > ROUNDING_TOLERANCE * np.linalg.norm(wide, axis=1)
+    return damaged
+
+
 def save_embeddings(path: str | os.PathLike[str], embeddings: Embeddings, source: str = "",
                     decimals: int = 6) -> Path:
     """Write ``embeddings`` as readable JSON (one text per line), byte-identical for identical input.
 
     Values are rounded to ``decimals`` places (6 keeps cosine similarities exact to ~1e-6 and halves the
-    file size; 1 to 9). The file is written to a temporary name and renamed, so a crash, a full disk or a
-    text that cannot be written never leaves half a file or a stray temporary one.
+    file size; 1 to 9), except in a vector that rounding would damage: one whose rounded form is more than
+    ``1e-4`` of its length away from it (tiny vectors, which would turn to zero or change direction) is
+    written with the shortest digits that read back to the same float32 bits, so every vector keeps its
+    direction. The file is written to a temporary name and renamed, so a crash, a full disk or a text that
+    cannot be written never leaves half a file or a stray temporary one.
     """
     path = Path(path)
     if not isinstance(embeddings, Embeddings):
@@ -260,9 +276,11 @@ def save_embeddings(path: str | os.PathLike[str], embeddings: Embeddings, source
     lines = ["{"]
     lines += [f"  {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}," for k, v in header.items()]
     lines.append('  "vectors": {')
+    exact = _damaged_by_rounding(embeddings.vectors, decimals)
     rows = [
-        f"    {json.dumps(key, ensure_ascii=False)}: {format_floats(vector, decimals, separator=',')}"
-        for key, vector in zip(embeddings.keys, embeddings.vectors, strict=True)
+        f"    {json.dumps(key, ensure_ascii=False)}: "
+        f"{format_floats(vector, None if keep else decimals, separator=',')}"
+        for key, vector, keep in zip(embeddings.keys, embeddings.vectors, exact, strict=True)
     ]
     lines.append(",\n".join(rows))
     lines += ["  }", "}", ""]

@@ -12,9 +12,11 @@ The labelled-query metrics (:func:`first_hit_rank`, :func:`hit_at_k`, :func:`mea
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy.stats import kendalltau
 
 from vectorlab._key_codes import key_codes
@@ -47,7 +49,28 @@ def _as_id_rows(value: Any, name: str) -> np.ndarray:
         ids = ids[np.newaxis, :]
     if ids.ndim != 2:
         raise InvalidInputError(f"{name} must be 1-D (one query) or 2-D (queries, k), got shape {ids.shape}")
+    if ids.dtype == np.uint64 and int(ids.max()) > _INT64_MAX:
+        return ids  # uint64 ids from 2**63 up would wrap to negative (missing) int64 ids: kept as they are
     return ids.astype(np.int64, copy=False)
+
+
+_INT64_MAX = 2**63 - 1
+
+
+def _same_id_type(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``a`` and ``b`` in one integer type that holds every id of both, exactly.
+
+    Both int64 or both uint64: as they are. A uint64 array with ids from 2**63 up beside an int64 one (which
+    may mark missing results with negative ids): both become codes of one shared vocabulary (the same id
+    gets the same code), negative ids staying negative, so that nothing wraps around.
+    """
+    if a.dtype == b.dtype:
+        return a, b
+    codes = key_codes(a.ravel().astype(object), b.ravel().astype(object))
+    joined = np.concatenate([a.ravel().astype(object), b.ravel().astype(object)])
+    coded = np.concatenate(codes).astype(np.int64)
+    coded[joined < 0] = -1
+    return coded[: a.size].reshape(a.shape), coded[a.size :].reshape(b.shape)
 
 
 def _check_unique_rows(sorted_ids: np.ndarray, name: str) -> None:
@@ -88,7 +111,8 @@ def recall_at_k(approx_indices: Any, exact_indices: Any, k: int | None = None) -
             f"approx_indices has {approx.shape[1]} results per query, fewer than k={k}: "
             f"search with k={k} or pass k={approx.shape[1]}"
         )
-    approx, exact = np.sort(approx[:, :k], axis=1), np.sort(exact[:, :k], axis=1)
+    approx, exact = _same_id_type(approx[:, :k], exact[:, :k])
+    approx, exact = np.sort(approx, axis=1), np.sort(exact, axis=1)
     _check_unique_rows(approx, "approx_indices")
     _check_unique_rows(exact, "exact_indices")
     # With distinct ids per row, each id found by both searches appears twice in a row of the merge.
@@ -106,7 +130,7 @@ def drop_self(ids: Any, k: int) -> np.ndarray:
     :param ids: ``(queries, results)`` integer ids, best first; row ``i`` holds the results of item ``i``
         of the collection (e.g. ``exhaustive_search(vectors, vectors, k=k + 1)[0]``).
     :param k: results to keep per row.
-    :return: ``(queries, k)`` int64 ids, in their original order.
+    :return: ``(queries, k)`` int64 ids, in their original order (uint64 when ids reach 2**63).
 
     >>> drop_self([[0, 2, 1], [0, 1, 2], [1, 0, 2]], k=2)
     array([[2, 1],
@@ -134,9 +158,16 @@ def drop_self(ids: Any, k: int) -> np.ndarray:
 
 
 def _as_keys(value: Any, name: str) -> np.ndarray:
-    """A result list (any hashable keys) as a 1-D object array."""
+    """A result list (any hashable keys) as a 1-D object array; a table (``most_similar()``) by its keys."""
     if isinstance(value, (str, bytes)):
         raise InputTypeError(f"{name} is a single {type(value).__name__}: pass a list of keys")
+    if isinstance(value, pd.DataFrame):  # iterating a table gives its column names, never its rows
+        if "key" not in value.columns:
+            raise InputTypeError(
+                f"{name} is a table with columns {list(value.columns)!r} and no 'key' column: pass the column "
+                f"that holds the results, e.g. {name}['title']"
+            )
+        value = value["key"]
     try:
         keys = np.fromiter(value, dtype=object)
     except TypeError:
@@ -155,7 +186,14 @@ def _distinct_codes(keys: np.ndarray, codes: np.ndarray, name: str) -> None:
 def _two_result_lists(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Checked keys of two result lists and their integer codes in one shared vocabulary."""
     a_keys, b_keys = _as_keys(a, "a"), _as_keys(b, "b")
-    a_codes, b_codes = key_codes(a_keys, b_keys)
+    try:
+        a_codes, b_codes = key_codes(a_keys, b_keys)
+    except TypeError as error:  # a list, dict or set as a key
+        unhashable = next(key for key in (*a_keys, *b_keys) if not isinstance(key, Hashable))
+        raise InputTypeError(
+            f"a result key must be hashable (a word, title or id), got {unhashable!r} "
+            f"({type(unhashable).__name__}, {error}): pass one key per result, e.g. tuple(key) for a list"
+        ) from None
     _distinct_codes(a_keys, a_codes, "a")
     _distinct_codes(b_keys, b_codes, "b")
     return a_keys, b_keys, a_codes, b_codes

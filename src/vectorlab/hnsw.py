@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import os
 import struct
+import threading
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from vectorlab._files import atomic_write, check_writable_path, file_sha256, fsync_file, temporary_path
-from vectorlab._json_files import read_settings
+from vectorlab._json_files import _SETTINGS_TYPES, read_settings
 from vectorlab._validation import (
     as_vector_or_matrix,
     check_choice,
@@ -42,9 +45,24 @@ _SPACES = {"cosine": "cosine", "ip": "ip", "dot": "ip", "l2": "l2", "euclidean":
 _METRIC_OF_SPACE = {"cosine": "cosine", "ip": "dot", "l2": "euclidean"}
 _INITIAL_CAPACITY = 1024
 _FORMAT, _VERSION = "vectorlab.HNSWIndex", 2
-# ip and l2 distances are sums of squares/products in float32: keep every value well below overflow.
-_MAX_ABS_VALUE = 1e17
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _max_abs_value(dims: int) -> float:
+    """The largest value whose ip and l2 distances stay finite over ``dims`` dims in float32.
+
+    A distance sums ``dims`` products (ip) or squared differences (l2, up to ``(2 * value) ** 2`` each), so
+    the bound shrinks with the dimensions: ``sqrt(max_float32 / dims) / 2``, less 1% for rounding.
+    """
+    return 0.99 * math.sqrt(_FLOAT32_MAX / dims) / 2
 _MAX_ID = 2**63 - 1  # ids come back as int64
+#: Most threads an index may use. hnswlib starts ``num_threads`` OS threads for every add and query:
+#: beyond a few per core they only add switching, and thousands can exceed the process's thread limit,
+#: where std::thread aborts the interpreter. 4 per core, and at least 64 so code written on a large
+#: machine still runs on a laptop.
+MAX_THREADS = max(64, 4 * (os.cpu_count() or 1))
+# The settings of one index file, kept in the settings of the next save as "previous" (see save).
+_PAIR_KEYS = tuple(key for key in _SETTINGS_TYPES if key != "settings_sha256")
 
 
 def _sidecar(path: Path) -> Path:
@@ -74,6 +92,23 @@ def _check_header(path: Path, settings: dict[str, Any]) -> None:
     if wrong:
         raise DataFileError(f"{path} does not match its settings {_sidecar(path).name}: the file has "
                             f"{', '.join(wrong)}; were they edited? Save the index again", path)
+
+
+def _describes(previous: Any, size: int) -> bool:
+    """Whether ``previous`` (a settings file's record of the index file it replaced) is well formed and
+    names a file of ``size`` bytes."""
+    return (isinstance(previous, dict) and previous.get("index_bytes") == size
+            and all(isinstance(previous.get(key), kind) and not isinstance(previous.get(key), bool)
+                    for key, kind in _SETTINGS_TYPES.items() if key in _PAIR_KEYS))
+
+
+def _settings_on_disk(path: Path) -> dict[str, Any] | None:
+    """The settings of the index saved at ``path`` (without their own "previous"), or None if none is."""
+    try:
+        settings = read_settings(_sidecar(path), _FORMAT, _VERSION, _settings_digest)
+    except (OSError, DataFileError):
+        return None
+    return {key: settings[key] for key in _PAIR_KEYS}
 
 
 def _settings_digest(settings: dict[str, Any]) -> str:
@@ -124,6 +159,7 @@ class HNSWIndex:
                                random_seed=self.seed)
         self.num_threads = num_threads
         self._ids = np.empty(0, dtype=np.int64)
+        self._lock = threading.Lock()  # add and save from several threads: one at a time
         self.ef = ef
 
     def _set_options(self, dims: Any, space: Any, M: Any, ef_construction: Any, seed: Any) -> None:
@@ -166,6 +202,12 @@ class HNSWIndex:
     @num_threads.setter
     def num_threads(self, value: int) -> None:
         threads = check_int(value, "num_threads", minimum=-1)
+        if threads > MAX_THREADS:
+            raise InvalidInputError(
+                f"num_threads={threads} is more than this machine can run usefully ({os.cpu_count()} cores; "
+                f"hnswlib starts that many threads per call, and too many abort the interpreter): use "
+                f"num_threads <= {MAX_THREADS}, or -1 for one per core"
+            )
         if threads == 0:
             raise InvalidInputError("num_threads must be -1 (every core) or at least 1, got 0")
         self._index.set_num_threads(threads)
@@ -210,10 +252,10 @@ class HNSWIndex:
             raise InvalidInputError(f"{name} has {matrix.shape[1]} dims, index has {self.dims}: {fix}")
         if self.space == "cosine":
             return unit_vectors(matrix, name, single=single, fix="remove it or use space='ip'"), single
-        largest = float(np.abs(matrix).max())
-        if largest > _MAX_ABS_VALUE:
-            raise InvalidInputError(f"{name} holds a value of {largest:.3g}: {self.space} distances of values above "
-                                    f"{_MAX_ABS_VALUE:.0e} overflow float32; scale the vectors down")
+        largest, limit = float(np.abs(matrix).max()), _max_abs_value(self.dims)
+        if largest > limit:
+            raise InvalidInputError(f"{name} holds a value of {largest:.3g}: over {self.dims} dims, {self.space} "
+                                    f"distances of values above {limit:.3g} overflow float32; scale the vectors down")
         return matrix, single
 
     def _check_ids(self, ids: Any, n: int) -> npt.NDArray[np.int64]:
@@ -252,6 +294,11 @@ class HNSWIndex:
         """
         self._usable()
         matrix, _ = self._prepared(vectors, "vectors")
+        with self._lock:  # default ids are the next free ones: taken and used by one thread at a time
+            return self._add_locked(matrix, ids)
+
+    def _add_locked(self, matrix: npt.NDArray[np.float32], ids: Any) -> np.ndarray:
+        self._usable()
         new_ids = self._check_ids(ids, matrix.shape[0])
         needed = len(self) + matrix.shape[0]
         if needed > self._index.max_elements:
@@ -302,10 +349,16 @@ class HNSWIndex:
         """Save the index to ``path`` (hnswlib's binary) plus ``path + ".json"`` (settings and checksums).
 
         Both are written to temporary files, checked and renamed into place: a folder as ``path``, a
-        full disk or a crash raises an error and never leaves half a file.
+        full disk or a crash raises an error and never leaves half a file. Over an existing index the
+        settings are switched first, in one rename, and they also describe the index file they replace
+        (``"previous"``): a crash before the index file's own rename leaves the old pair, which
+        :meth:`load` recognizes by its checksum; after it, the new pair. Never a mix.
         """
         self._usable()
-        path = Path(path)
+        with self._lock:
+            self._save_locked(Path(path))
+
+    def _save_locked(self, path: Path) -> None:
         check_writable_path(path, "the HNSW index")
         check_writable_path(_sidecar(path), "the HNSW index settings")
         with temporary_path(path) as temporary:
@@ -319,10 +372,13 @@ class HNSWIndex:
                 "format": _FORMAT, "version": _VERSION, "dims": self.dims, "space": self.space, "M": self.M,
                 "ef_construction": self.ef_construction, "ef": self.ef, "seed": self.seed, "count": len(self),
                 "index_bytes": size, "index_sha256": file_sha256(temporary)}
+            previous = _settings_on_disk(path)
+            if previous is not None:
+                settings["previous"] = previous
             settings["settings_sha256"] = _settings_digest(settings)
             fsync_file(temporary)  # on disk before it replaces the old index
             atomic_write(_sidecar(path), (json.dumps(settings, indent=2) + "\n").encode(), "the settings")
-            temporary.replace(path)
+            temporary.replace(path)  # a crash just before this leaves the old file, named in "previous"
 
     @classmethod
     def load(cls, path: str | Path, num_threads: int = -1) -> HNSWIndex:
@@ -339,7 +395,13 @@ class HNSWIndex:
                 )
         settings = read_settings(_sidecar(path), _FORMAT, _VERSION, _settings_digest)
         size = path.stat().st_size
-        if size != settings["index_bytes"] or file_sha256(path) != settings["index_sha256"]:
+        digest = file_sha256(path) if size == settings["index_bytes"] else None
+        previous: Any = settings.get("previous")
+        if digest != settings["index_sha256"] and _describes(previous, size) \
+                and (digest or file_sha256(path)) == previous["index_sha256"]:
+            settings = previous  # a save interrupted between its two renames: the old pair, whole
+            digest = previous["index_sha256"]
+        if size != settings["index_bytes"] or digest != settings["index_sha256"]:
             what = f"has {size:,} bytes, not {settings['index_bytes']:,}" if size != settings["index_bytes"] \
                 else "does not match the checksum in its settings"
             raise DataFileError(f"{path} is damaged or was replaced: it {what}; save the index again", path)
@@ -353,6 +415,7 @@ class HNSWIndex:
         index.num_threads = num_threads
         index.ef = settings["ef"]
         index._ids = np.asarray(index._index.get_ids_list(), dtype=np.int64)
+        index._lock = threading.Lock()
         if len(index) != settings["count"]:
             raise DataFileError(f"{path} holds {len(index)} vectors, its settings say {settings['count']}", path)
         return index

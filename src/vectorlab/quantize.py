@@ -322,10 +322,16 @@ def search_int8(query: Any, index_codes: Any, ranges: Any, k: int = 10, metric: 
     if metric == "cosine":
         nonzero_norms(queries, "query", fix=_FIX_ZERO)  # "row i of query", as before
     found = _scoring.int8_top_k(queries, codes, width, offset, k, cosine=metric == "cosine")
-    if found is None:  # a dequantized row of length zero (cosine only): name it
-        dequantized = codes.astype(np.float32) * width + offset
-        check_nonzero(row_norms(dequantized), "the dequantized index_codes", fix=_FIX_ZERO)
-        raise AssertionError("int8_top_k found a zero row that is not there")  # pragma: no cover
+    if found is None:  # a dequantized row of length zero (cosine only) or an overflow: say which
+        if metric == "cosine":
+            dequantized = codes.astype(np.float32) * width + offset
+            check_nonzero(row_norms(dequantized), "the dequantized index_codes", fix=_FIX_ZERO)
+        largest = float(np.abs(queries).max())
+        fix = " or use metric='cosine'" if metric == "dot" else ""
+        raise InvalidInputError(
+            f"int8 {metric} scores overflow float32 (the query holds values as large as {largest:.3g} over "
+            f"{codes.shape[1]} dims): scale the query down{fix}"
+        )
     indices, scores = found
     return (indices[0], scores[0]) if single else (indices, scores)
 

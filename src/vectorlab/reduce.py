@@ -58,6 +58,26 @@ def _check_pca_dims(dims: Any, matrix: np.ndarray, name: str) -> int:
     )
 
 
+def _fitted_pca(basis: np.ndarray, dims: int, name: str, seed: int) -> PCA:
+    """scikit-learn's PCA fitted on ``basis``, refusing what has no principal directions.
+
+    One vector, or vectors that are all identical, have no spread: PCA would return zeros and a NaN
+    explained variance. Values so large that their variance overflows float32 (about 1e19 and up) are
+    fitted again in float64, where the squares fit.
+    """
+    if basis.shape[0] < 2:
+        raise InvalidInputError(f"cannot fit a PCA on 1 vector ({name} has one row): principal components are "
+                                f"directions of spread between vectors; pass at least 2 different vectors")
+    if not np.ptp(basis, axis=0).any():
+        raise InvalidInputError(f"cannot fit a PCA on {name}: all {basis.shape[0]} vectors are identical, so "
+                                "there is no direction of spread; pass different vectors")
+    with np.errstate(over="ignore", invalid="ignore"):
+        pca = PCA(n_components=dims, random_state=seed).fit(basis)
+    if not np.isfinite(pca.explained_variance_ratio_).all() or not np.isfinite(pca.components_).all():
+        pca = PCA(n_components=dims, random_state=seed).fit(basis.astype(np.float64))
+    return pca
+
+
 def truncate(vectors: Any, dims: int, normalize: bool = True) -> np.ndarray:
     """Keep the first ``dims`` values of each vector (float32), re-normalized to unit length by default.
 
@@ -94,7 +114,7 @@ def fit_pca(vectors: Any, dims: int, seed: int = 0) -> PCA:
     """
     matrix = as_matrix(vectors, "vectors")
     dims = _check_pca_dims(dims, matrix, "vectors")
-    return PCA(n_components=dims, random_state=check_int(seed, "seed", minimum=0)).fit(matrix)
+    return _fitted_pca(matrix, dims, "vectors", check_int(seed, "seed", minimum=0))
 
 
 def pca_reduce(
@@ -134,7 +154,7 @@ def pca_reduce(
         check_same_dims(matrix, basis, "vectors", "fit_on")
         name = "fit_on"
     dims = _check_pca_dims(dims, basis, name)
-    pca = PCA(n_components=dims, random_state=seed).fit(basis)
+    pca = _fitted_pca(basis, dims, name, seed)
     reduced = pca.transform(matrix).astype(np.float32)
     if normalize:
         reduced = _normalize_rows(reduced)

@@ -26,6 +26,7 @@ from vectorlab._validation import (
     as_matrix,
     as_vector_or_matrix,
     check_choice,
+    check_fits_in_memory,
     check_same_dims,
     unit_vectors,
 )
@@ -189,6 +190,11 @@ def pairwise_similarity_values(vectors: Any, metric: PairwiseMetric = "cosine") 
     n = matrix.shape[0]
     if n < 2:
         raise InvalidInputError(f"vectors has {n} row: pass at least 2 vectors to get pairwise values")
+    # scipy's float64 distances (8 bytes a pair) or the float32 score matrix, its mask and the triangle
+    # (4 + 1 + 2 bytes a cell): refused before allocating, with the size, rather than a raw MemoryError.
+    check_fits_in_memory(4 * n * (n - 1) * 3 if metric in ("euclidean", "manhattan") else 7 * n * n,
+                         f"the {n * (n - 1) // 2:,} pairwise values of {n:,} vectors",
+                         "pass a sample of the rows, e.g. vectors[:5000]")
     if metric in ("euclidean", "manhattan"):
         return _finite(pdist(matrix, "euclidean" if metric == "euclidean" else "cityblock"), "distance")
     if metric == "cosine":

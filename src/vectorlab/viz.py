@@ -193,10 +193,15 @@ def line_chart(x: Sequence[float], series: Mapping[str, Sequence[float]], x_titl
         raise TypeError(f"line_chart() needs legend_title, what the lines {list(series)[:4]} are, in words: "
                         f"add e.g. {example} to the call")
     x = list(x)
+    lines = {name: list(ys) for name, ys in series.items()}
+    for name, ys in lines.items():  # plotly silently draws the shorter of the two
+        if len(ys) != len(x):
+            raise InvalidInputError(f"line_chart() got {len(x)} x values but {len(ys)} y values for {name!r}: "
+                                    "pass one y value per x value")
     mode = "lines+markers" if len(x) <= 40 else "lines"  # hundreds of markers would hide the line
     figure = go.Figure()
-    for name, ys in series.items():
-        figure.add_trace(go.Scatter(x=x, y=list(ys), mode=mode, name=name))
+    for name, ys in lines.items():
+        figure.add_trace(go.Scatter(x=x, y=ys, mode=mode, name=name))
     figure.update_layout(xaxis_title=x_title, yaxis_title=y_title, showlegend=True)
     if log_x:
         figure.update_xaxes(type="log", minor_showgrid=False, **_log_ticks(x))

@@ -2,7 +2,12 @@
 
 Scores are ranked as costs (smaller is better): the negated similarities, made by negating the few
 queries rather than the large score block (exact: negation commutes with rounding), and for Euclidean
-``|v|^2 - 2 q.v`` (the squared distance less the query's own ``|q|^2``). Speed tricks, each measured
+``|v|^2 - 2 q.v`` (the squared distance less the query's own ``|q|^2``). That expanded form cancels when
+the vectors sit far from the origin (``|v|^2`` of 16e6 in float32 has steps of 1-2, larger than the
+squared distances between neighbours 1,000 from the origin), so Euclidean search first subtracts a
+reference point, the data's mean (distances do not change; the differences are exact in float32 for
+values near the mean, Sterbenz), as scikit-learn's ``_euclidean_distances_upcast`` guards the same
+formula by upcasting; the ``k`` best are then recomputed from differences. Speed tricks, each measured
 (``benchmarks/bench_exhaustive.py``, ``bench_talk_loop.py``):
 
 * one query over at most 2,048 vectors (the notebooks' sizes): a partition of the score row's values
@@ -63,6 +68,24 @@ def _best_first(costs: np.ndarray, queries: np.ndarray, vectors: np.ndarray, k: 
     return np.take_along_axis(top, order, axis=1), np.take_along_axis(distances, order, axis=1)
 
 
+def _reference_point(vectors: np.ndarray, sq_norms: np.ndarray) -> np.ndarray | None:
+    """The point to subtract before ranking by ``|v|^2 - 2 q.v``, or None when the data are centred enough.
+
+    The expanded form loses about ``log2(|mean|^2 / spread)`` bits to cancellation, where the spread is the
+    mean squared distance to the mean (``mean |v|^2 - |mean|^2``): past one bit the data are centred on
+    their mean, rounded to 12 significant bits so that the differences of nearby values (integers, say)
+    stay exact and exact ties stay ties.
+    """
+    mean = vectors.mean(axis=0, dtype=np.float64)
+    mean_sq = float(mean @ mean)
+    spread = float(sq_norms.mean(dtype=np.float64)) - mean_sq
+    if not mean_sq > max(spread, 0.0):  # also a non-finite mean: no centring, the caller reports it
+        return None
+    mantissa, exponent = np.frexp(mean)
+    reference: np.ndarray = np.ldexp(np.round(mantissa * 2.0**12), exponent - 12).astype(np.float32)
+    return reference
+
+
 def top_k(queries: np.ndarray, vectors: np.ndarray, k: int, metric: str,
           vector_norms: np.ndarray | None = None) -> tuple[Ids, Scores] | None:
     """``(indices, scores)`` of the ``k`` best vectors per query, or ``None`` if a score is NaN/inf.
@@ -81,12 +104,18 @@ def top_k(queries: np.ndarray, vectors: np.ndarray, k: int, metric: str,
             if vector_norms is not None:
                 scores /= vector_norms
                 np.clip(scores, -1.0, 1.0, out=scores)  # rounding can put a self-similarity above 1
-            if not math.isfinite(np.add.reduce(scores)):
+            # One reduction proves every score finite; a sum that overflows although each score is
+            # finite (2,048 scores of 2e38) is told apart by the slower look at each score.
+            if not math.isfinite(np.add.reduce(scores)) and not np.isfinite(scores).all():
                 return None
             indices, top_scores = _one_query(scores, k)
             return indices[np.newaxis], top_scores[np.newaxis]
         if metric == "euclidean":
             vector_sq_norms = np.vecdot(vectors, vectors)
+            reference = _reference_point(vectors, vector_sq_norms)
+            if reference is not None:  # far from the origin: the expanded form works on the centred data
+                vectors, queries = vectors - reference, queries - reference
+                vector_sq_norms = np.vecdot(vectors, vectors)
         dims = vectors.shape[1]
         row_bytes = 4 * (max(n, k * dims) if metric == "euclidean" else n)
         chunk = max(1, BLOCK_BYTES // row_bytes)

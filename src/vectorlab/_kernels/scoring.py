@@ -31,7 +31,8 @@ def int8_top_k(queries: np.ndarray, codes: npt.NDArray[np.int8], width: np.ndarr
                k: int, cosine: bool) -> tuple[Ids, Scores] | None:
     """Top k of ``queries @ (offset + (codes + 128) * width).T`` without building the float index.
 
-    ``None`` for cosine when a dequantized row has length zero (the caller names it).
+    ``None`` for cosine when a dequantized row has length zero, and when a score overflows float32 (the
+    caller tells which).
 
     ``score = codes @ (query * width) + query @ offset``: one float32 product per block of codes (converted
     block by block), plus a per-query constant; cosine divides by both norms.
@@ -51,12 +52,15 @@ def int8_top_k(queries: np.ndarray, codes: npt.NDArray[np.int8], width: np.ndarr
         kept_scores = np.empty((q.shape[0], 0), dtype=np.float32)
         for i_start in range(0, codes.shape[0], index_chunk):
             block = codes[i_start : i_start + index_chunk].astype(np.float32)
-            scores = (block @ scaled_t).T + constant[:, np.newaxis]
+            with np.errstate(over="ignore", invalid="ignore"):
+                scores = (block @ scaled_t).T + constant[:, np.newaxis]
             if cosine:
                 block_norms = row_norms(block * width + offset)
                 if not block_norms.min() > 0:
                     return None
                 scores = scores / (q_norms[:, np.newaxis] * block_norms)
+            if not np.isfinite(scores).all():  # an overflow of huge query values: the caller says so
+                return None
             positions, negated = smallest_k(-scores, min(k, block.shape[0]))
             kept_ids, kept_scores = _best(np.concatenate([kept_ids, positions + i_start], axis=1),
                                           np.concatenate([kept_scores, -negated], axis=1), k)

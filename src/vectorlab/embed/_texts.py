@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from vectorlab.errors import InputError
@@ -19,7 +20,14 @@ def preview(text: str, limit: int = 60) -> str:
 
 
 def check_texts(texts: Any) -> list[str]:
-    """Return ``texts`` as a list of str, or raise :class:`InputError` naming the first bad one."""
+    """Return ``texts`` as a list of str in Unicode NFC, or raise :class:`InputError` naming the first bad one.
+
+    NFC (composed form) makes a text typed with a combining accent (``"n\u0303"``) the same text as the
+    precomposed one (``"ñ"``): one cache entry and one embedding for what a reader sees as one text.
+
+    >>> check_texts(["man\u0303ana"]) == ["mañana"]
+    True
+    """
     if isinstance(texts, (str, bytes)):
         raise InputError(f"texts must be a list of strings, got a single {type(texts).__name__} "
                          f"({preview(str(texts))}): use embed_one(text) or embed([text])")
@@ -43,5 +51,6 @@ def check_texts(texts: Any) -> list[str]:
         except UnicodeEncodeError as error:
             raise InputError(f"text at index {index} has an unpaired surrogate at character {error.start}: "
                              "it can't be sent as UTF-8; fix how the text was decoded", index=index) from None
-        checked.append(str(text))  # a str subclass (numpy.str_) becomes a plain str
+        # NFC: "n" + combining tilde and the precomposed "ñ" are one text, for the cache key and the model
+        checked.append(unicodedata.normalize("NFC", str(text)))  # also a str subclass becomes a plain str
     return checked

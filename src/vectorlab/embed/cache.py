@@ -42,7 +42,8 @@ import numpy as np
 
 from vectorlab._files import atomic_write, slug
 from vectorlab._json_files import format_floats
-from vectorlab.errors import CacheWarning
+from vectorlab.embed._texts import preview
+from vectorlab.errors import CacheWarning, InputError
 
 __all__ = ["EmbeddingCache", "cache_key", "format_vector", "RESERVED_FOLDERS"]
 
@@ -134,9 +135,15 @@ class EmbeddingCache:
 
     def put(self, model: str, dimensions: int | None, text: str, vector: np.ndarray) -> Path:
         """Store one vector atomically (temp file in the same folder, then ``os.replace``)."""
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise InputError(f"cannot cache {preview(text)}: it holds an unpaired surrogate at character "
+                             f"{error.start}, which is not valid text; fix how the text was decoded "
+                             "(e.g. bytes.decode('utf-8', errors='replace'))") from None
         values = np.asarray(vector, dtype=np.float32)
         if values.ndim != 1 or values.size == 0 or not np.isfinite(values).all() or not values.any():
-            raise ValueError(f"refusing to cache a {values.shape} vector that is empty, all zero or not finite "
+            raise InputError(f"refusing to cache a {values.shape} vector that is empty, all zero or not finite "
                              f"for {text[:40]!r}: a vector must be 1-D, non-empty, finite and not all zero")
         path = self.path_for(model, dimensions, text)
         content = (
@@ -236,7 +243,7 @@ def _parse_entry(raw: bytes, model: str, dimensions: int | None, text: str,
     """Return ``(vector, None)`` for a good entry, or ``(None, what is wrong)``."""
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply (a file of "[[[[...")
         return None, f"not valid JSON, {len(raw)} bytes: cut short or edited"
     if not isinstance(data, dict) or any(field not in data for field in _FIELDS):
         return None, f"missing fields: an entry holds {', '.join(_FIELDS)}"
@@ -255,4 +262,6 @@ def _parse_entry(raw: bytes, model: str, dimensions: int | None, text: str,
         return None, "the vector holds NaN, infinity or a number too large for float32"
     if expected_dims is not None and vector.size != expected_dims:
         return None, f"the vector has {vector.size} dims, expected {expected_dims}"
+    if not vector.any():  # put() never writes one: no model gives an all-zero embedding
+        return None, "the vector is all zeros (put refuses those, so the file was edited)"
     return vector, None

@@ -167,7 +167,14 @@ def load_environment(env_file: str | os.PathLike[str] | None = None) -> dict[str
         if not path.is_file():
             raise ConfigurationError(f"env_file {str(path)!r} does not exist: create it from .env.sample "
                                      "or pass env_file=None to use the project's .env")
-    values = {k: v for k, v in dotenv_values(path).items() if v is not None} if path.is_file() else {}
+    not_utf8 = None
+    try:
+        values = {k: v for k, v in dotenv_values(path).items() if v is not None} if path.is_file() else {}
+    except UnicodeDecodeError as error:  # the decode error holds the whole file, keys included
+        not_utf8 = f"byte {error.start} is {error.object[error.start]:#04x}"
+    if not_utf8 is not None:  # raised out here, so that no exception chain leads back to the file's bytes
+        raise ConfigurationError(f"{path} is not UTF-8 text ({not_utf8}): save it as UTF-8 (most editors: "
+                                 "'Save with encoding')")
     values.update(os.environ)
     return values
 

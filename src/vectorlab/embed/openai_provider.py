@@ -350,7 +350,8 @@ class OpenAIProvider(Provider):
 
         try:
             payload = json.loads(content)
-        except ValueError:  # raised below, outside this block: the JSON error quotes the whole answer
+        except (ValueError, RecursionError):  # also nested too deeply ("[[[[..."); raised below, outside this
+            # block: the JSON error quotes the whole answer
             payload = _NOT_JSON
         if payload is _NOT_JSON:
             snippet = content[:80].decode("utf-8", "replace")
