@@ -580,11 +580,18 @@ def test_01_solutions_answers():
     c = claims("solutions/01_generate.ipynb", {
         "translations": "translations.to_dict('index')", "garbage": "garbage.to_dict('index')",
         "translation_cosine": "float(english @ spanish)", "difference": "float(difference)"})
-    for word, row in c["translations"].items():
-        assert _best(row["1"])[0] == "dog" and _best(row["1"])[1] > 0.85, (word, row)
-    real = _best(c["garbage"]["big dog"]["1"])[1]
-    assert all(_best(c["garbage"][w]["1"])[1] < real for w in ("dgo", "florbish")), c["garbage"]
-    assert "dog" not in {_best(cell)[0] for cell in c["garbage"]["dgo"].values()}, c["garbage"]["dgo"]
+    assert_generate_solutions(c, word="dog", phrase="big dog", typo="dgo")
+
+
+def assert_generate_solutions(c: dict, word: str, phrase: str, typo: str) -> None:
+    """01 solutions (both languages): every translation lands on ``word`` first, above 0.85; the typo and the
+    gibberish get weaker best matches than ``phrase`` and the typo does not find ``word``; the cosine of a text
+    and its translation is above 0.8; decoding gives exactly the same numbers."""
+    for text, row in c["translations"].items():
+        assert _best(row["1"])[0] == word and _best(row["1"])[1] > 0.85, (text, row)
+    real = _best(c["garbage"][phrase]["1"])[1]
+    assert all(_best(c["garbage"][w]["1"])[1] < real for w in (typo, "florbish")), c["garbage"]
+    assert word not in {_best(cell)[0] for cell in c["garbage"][typo].values()}, c["garbage"][typo]
     assert c["translation_cosine"] > 0.8 and c["difference"] == 0, c
 
 

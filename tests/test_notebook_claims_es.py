@@ -11,7 +11,13 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
-from test_notebook_claims import _best, assert_picture_loses, assert_visualize_solutions, claims
+from test_notebook_claims import (
+    _best,
+    assert_generate_solutions,
+    assert_picture_loses,
+    assert_visualize_solutions,
+    claims,
+)
 
 pytestmark = pytest.mark.notebook
 
@@ -55,12 +61,7 @@ def test_es_01_solutions_answers():
         "translations": "translations.to_dict('index')", "garbage": "garbage.to_dict('index')",
         "translation_cosine": "float(english @ spanish)", "difference": "float(difference)"})
     assert set(c["translations"]) == {"chien", "Hund", "cane"}
-    for word, row in c["translations"].items():
-        assert _best(row["1"])[0] == "perro" and _best(row["1"])[1] > 0.85, (word, row)
-    real = _best(c["garbage"]["perro grande"]["1"])[1]
-    assert all(_best(c["garbage"][w]["1"])[1] < real for w in ("preo", "florbish")), c["garbage"]
-    assert "perro" not in {_best(cell)[0] for cell in c["garbage"]["preo"].values()}, c["garbage"]["preo"]
-    assert c["translation_cosine"] > 0.8 and c["difference"] == 0, c
+    assert_generate_solutions(c, word="perro", phrase="perro grande", typo="preo")
 
 
 # -- 02 similitud -----------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ are their own, not translations of the English claims.
 from __future__ import annotations
 
 import pytest
+import test_notebook_claims
 from test_notebook_claims import (
     assert_dimensions_equal_truncation,
     assert_hit_gains,
@@ -92,12 +93,8 @@ def test_04_es_hnsw_returns_what_exhaustive_search_returns():
     assert_hnsw_matches_exhaustive(claims("es/04_search.ipynb", SEARCH))
 
 
-SEARCH_SOLUTIONS = {
-    "french": "french.to_dict('list')",
-    "hits": "hits.to_dict('index')",
-    "poor": "poor.to_dict('records')",
-    "timed": "{'M': index.M, 'ef_construction': index.ef_construction, 'ef': index.ef, 'same': same}",
-}
+# The same code cells as the English notebook's, so the same probes.
+SEARCH_SOLUTIONS = test_notebook_claims.SEARCH_SOLUTIONS
 
 
 def test_04_es_solutions_answers():
@@ -181,18 +178,8 @@ def test_05_es_solutions_answers():
 
 # -- 06 reducir dimensiones -------------------------------------------------------------------------------
 
-REDUCE = {
-    "model": "settings.model",
-    "short_dims": "int(short.shape[1])",
-    "diff": "float(np.abs(short - truncate(vectors[:50], 256)).max())",
-    "library_diff": "float(np.abs(short - vl.truncate(vectors[:50], 256)).max())",
-    "sizes": "sizes",
-    "curves": "curves",
-    "recipe": "{int(k): v for k, v in recipe.items()}",
-    "bytes": "int(packed.shape[1])",
-    "dims": "int(vectors.shape[1])",
-    "n": "len(vectors)",
-}
+# The same code cells as the English notebook's, so the same probes.
+REDUCE = test_notebook_claims.REDUCE
 
 
 def test_06_es_dimensions_runs_offline_and_equals_truncation():
