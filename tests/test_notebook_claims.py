@@ -664,15 +664,19 @@ def test_02_solutions_answers():
     assert all(0.4 <= value <= 0.6 for value in c["top1"].values()), c["top1"]
 
 
+VISUALIZE_SOLUTIONS = {
+    "sports": "len(sports)", "in_list": "sum(word in words for word in sports)",
+    "groups": "sorted(set(with_sports.index))", "next_to_own": "float(sports_next_to_sports)",
+    "minilm_points": "list(points_minilm.shape)",
+    "both": "both.to_dict()", "half": "half", "dims": "words.dimensions", "kept2d": "kept2d.to_dict()",
+}
+
+
 def test_03_solutions_answers():
     """1: "all 8 sports words are in the list, and in the picture most of them sit next to another sports word".
     2: "both models keep about the same share ... (within 0.03)" (and the MiniLM picture is drawn). 3: "fewer
     than a tenth of them". 4: "t-SNE keeps more of each word's 5 nearest neighbours than PCA\""""
-    c = claims("solutions/03_visualize.ipynb", {
-        "sports": "len(sports)", "in_list": "sum(word in words for word in sports)",
-        "groups": "sorted(set(with_sports.index))", "next_to_own": "float(sports_next_to_sports)",
-        "minilm_points": "list(points_minilm.shape)",
-        "both": "both.to_dict()", "half": "half", "dims": "words.dimensions", "kept2d": "kept2d.to_dict()"})
+    c = claims("solutions/03_visualize.ipynb", VISUALIZE_SOLUTIONS)
     assert_visualize_solutions(c)
     assert max(c["both"].values()) - min(c["both"].values()) < 0.03, c["both"]
 

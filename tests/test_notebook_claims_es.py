@@ -11,7 +11,8 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
-from test_notebook_claims import (
+from test_notebook_claims import (  # VISUALIZE_SOLUTIONS: the same code cells, the same probes
+    VISUALIZE_SOLUTIONS,
     _best,
     assert_generate_solutions,
     assert_picture_loses,
@@ -169,11 +170,7 @@ def test_es_03_solutions_answers():
     deportes". 2: "con los dos modelos, 3 dimensiones conservan cerca de una quinta parte de la varianza de estas
     palabras" (and the MiniLM picture is drawn). 3: "menos de una décima parte de ellas". 4: "t-SNE conserva más
     de los 5 vecinos más cercanos de cada palabra que PCA\""""
-    c = claims("es/solutions/03_visualize.ipynb", {
-        "sports": "len(sports)", "in_list": "sum(word in words for word in sports)",
-        "groups": "sorted(set(with_sports.index))", "next_to_own": "float(sports_next_to_sports)",
-        "minilm_points": "list(points_minilm.shape)",
-        "both": "both.to_dict()", "half": "half", "dims": "words.dimensions", "kept2d": "kept2d.to_dict()"})
+    c = claims("es/solutions/03_visualize.ipynb", VISUALIZE_SOLUTIONS)
     assert_visualize_solutions(c)
     assert len(c["both"]) == 2 and all(round(value, 1) == 0.2 for value in c["both"].values()), c["both"]
 
