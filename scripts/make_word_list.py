@@ -55,16 +55,17 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
-import csv
 import re
-import sys
 from dataclasses import dataclass, field
-from importlib.metadata import version
 from pathlib import Path
 
 import lemminflect
 import wordfreq
+
+if __package__:  # imported as scripts.make_word_list (the tests)
+    from ._word_lists import all_stop_words, installed_versions, parse_output, report, words, write_ranked_csv
+else:  # run as python scripts/make_word_list.py
+    from _word_lists import all_stop_words, installed_versions, parse_output, report, words, write_ranked_csv
 
 LANGUAGE = "en"
 WORDLIST = "best"  # wordfreq's largest English list
@@ -79,16 +80,11 @@ BUILT_WITH = {"wordfreq": "3.1.1", "lemminflect": "0.2.3"}
 WORD_PATTERN = re.compile(rf"[a-z]{{{MIN_LENGTH},}}")
 
 
-def _words(text: str) -> frozenset[str]:
-    """Split a whitespace-separated block of words into a set."""
-    return frozenset(text.split())
-
-
 # Words that lemminflect also lists as an inflected form of another lemma but
 # whose most common use is as a noun in their own right; rule 5 would
 # otherwise drop them ("evening" is also a form of "even", "crew" a past tense
 # of "crow", "number" a comparative of "numb", "data" a plural of "datum").
-NOUN_DESPITE_INFLECTION: frozenset[str] = _words(
+NOUN_DESPITE_INFLECTION: frozenset[str] = words(
     """
     advertising beginning bit building clothing crew data ending engineering
     evening feeling funding ground housing marketing meaning media meeting
@@ -101,7 +97,7 @@ NOUN_DESPITE_INFLECTION: frozenset[str] = _words(
 # returns nothing for them).  Found by listing the words above the cut-off
 # that the lexicon does not know at all; names, abbreviations, clippings such
 # as "tech" and "info", plurals and profanity among those were not added.
-MISSING_FROM_LEXICON: frozenset[str] = _words(
+MISSING_FROM_LEXICON: frozenset[str] = words(
     """
     app blog empire website
     """
@@ -113,7 +109,7 @@ STOP_LIST: dict[str, frozenset[str]] = {
     # Function words: pronouns, determiners, quantifiers, prepositions,
     # conjunctions, wh-words, indefinite pronouns ("something", "nobody"),
     # and "cant" (mostly "can't" written without its apostrophe).
-    "function word": _words(
+    "function word": words(
         """
         above all another any anybody anyone anything aside behind both cant
         each everybody everyone everything her herself him himself his how
@@ -125,14 +121,14 @@ STOP_LIST: dict[str, frozenset[str]] = {
         """
     ),
     # Numerals and ordinals ("one", "million", "fourth", "half", "percent").
-    "number word": _words(
+    "number word": words(
         """
         billion dozen fifth first fourth half hundred million one percent
         second thousand two zero
         """
     ),
     # Mainly a verb; the noun sense exists but is a small share of uses.
-    "mainly a verb": _words(
+    "mainly a verb": words(
         """
         affect associate beat bet blame blow bother broadcast build burn buy
         can cast catch cause check click collect conduct cook count cover cross
@@ -149,7 +145,7 @@ STOP_LIST: dict[str, frozenset[str]] = {
     ),
     # Mainly an adjective (colours included: "red", "blue"), or an adjective
     # or adverb that lemminflect also lists as a noun.
-    "mainly an adjective": _words(
+    "mainly an adjective": words(
         """
         absolute academic active aggressive alert alternative ancient annual
         automatic average black blind blue brave brief brilliant broad brown
@@ -180,7 +176,7 @@ STOP_LIST: dict[str, frozenset[str]] = {
         """
     ),
     # Mainly an adverb, interjection or discourse word.
-    "mainly an adverb or interjection": _words(
+    "mainly an adverb or interjection": words(
         """
         back bang congratulations down downtown east forward hello north now
         once out right south still today tomorrow tonight welcome well west wow
@@ -190,14 +186,14 @@ STOP_LIST: dict[str, frozenset[str]] = {
     # Mostly a prefix or part of a hyphenated compound in the counts
     # (wordfreq splits "self-esteem" into "self" + "esteem"), or an
     # abbreviation or clipping.
-    "prefix, abbreviation or clipping": _words(
+    "prefix, abbreviation or clipping": words(
         """
         anti auto counter hip hop mini pro self semi sub vice
         """
     ),
     # Proper nouns and personal names that the lexicon also lists as common
     # nouns (their frequency is mostly the name: "China", "Tom", "Trump").
-    "proper noun or name": _words(
+    "proper noun or name": words(
         """
         android billy bob bush china christ dean don ford frank jack jay jersey
         jimmy lee march martin mike miller morgan nick oxford republican rick
@@ -205,27 +201,27 @@ STOP_LIST: dict[str, frozenset[str]] = {
         """
     ),
     # Plural-only or plural forms that rule 5 does not catch.
-    "plural-only form": _words(
+    "plural-only form": words(
         """
         earnings odds savings
         """
     ),
     # Nouns used almost only inside one fixed phrase ("on behalf of",
     # "for the sake of", "per cent").
-    "fixed phrase only": _words(
+    "fixed phrase only": words(
         """
         behalf cent sake
         """
     ),
     # Profanity, slurs and sexual terms are left out of a workshop dataset.
-    "offensive or sexual term": _words(
+    "offensive or sexual term": words(
         """
         ass bitch crap damn hell porn rape sex shit
         """
     ),
 }
 
-STOP_WORDS: frozenset[str] = frozenset(w for group in STOP_LIST.values() for w in group)
+STOP_WORDS: frozenset[str] = all_stop_words(STOP_LIST)
 
 
 def is_noun_lemma(word: str) -> bool:
@@ -284,48 +280,23 @@ def build_word_list(size: int = LIST_SIZE) -> BuildResult:
 
 def write_csv(rows: list[tuple[str, float]], output: Path) -> None:
     """Write ``word,rank,zipf`` rows to ``output`` (UTF-8, ``\\n`` line endings)."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with output.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["word", "rank", "zipf"])
-        for rank, (word, zipf) in enumerate(rows, start=1):
-            writer.writerow([word, rank, f"{zipf:.2f}"])
+    write_ranked_csv(output, ((word, zipf, ()) for word, zipf in rows))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Build the 1,000 most common English nouns.")
-    parser.add_argument(
-        "--output",
-        type=Path,
-        default=DEFAULT_OUTPUT,
-        help=f"CSV file to write (default: {DEFAULT_OUTPUT})",
-    )
-    args = parser.parse_args(argv)
-
-    installed = {name: version(name) for name in BUILT_WITH}
-    for name, built in BUILT_WITH.items():
-        if installed[name] != built:
-            print(
-                f"warning: {name} {installed[name]} is installed but the list was "
-                f"built with {built}; the output may differ",
-                file=sys.stderr,
-            )
+    output = parse_output("Build the 1,000 most common English nouns.", DEFAULT_OUTPUT, argv)
+    installed = installed_versions(BUILT_WITH)
 
     result = build_word_list()
     rows = result.rows
-    write_csv(rows, args.output)
+    write_csv(rows, output)
 
-    versions = ", ".join(f"{name} {v}" for name, v in installed.items())
-    print(f"wrote {len(rows)} nouns to {args.output} ({versions})")
-    print(
+    details = (
         f"scanned the top {result.scanned} words: "
         f"{result.not_a_noun} not 3+ letter noun lemmas, "
         f"{result.stop_listed} stop-listed, {result.inflected} inflected forms"
     )
-    print(f"stop list: {len(STOP_WORDS)} words in {len(STOP_LIST)} groups")
-    print(f"first: {', '.join(word for word, _ in rows[:10])}")
-    print(f"last:  {', '.join(word for word, _ in rows[-10:])}")
-    print(f"zipf:  {rows[0][1]:.2f} .. {rows[-1][1]:.2f}")
+    report(len(rows), output, installed, details, STOP_LIST, rows)
     return 0
 
 

@@ -65,16 +65,18 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import csv
 import re
-import sys
 import unicodedata
 from dataclasses import dataclass, field
-from importlib.metadata import version
 from pathlib import Path
 
 import wordfreq
+
+if __package__:  # imported as scripts.make_word_list_es (the tests)
+    from ._word_lists import all_stop_words, installed_versions, parse_output, report, words, write_ranked_csv
+else:  # run as python scripts/make_word_list_es.py
+    from _word_lists import all_stop_words, installed_versions, parse_output, report, words, write_ranked_csv
 
 LANGUAGE = "es"
 WORDLIST = "best"
@@ -91,16 +93,11 @@ BUILT_WITH = {"wordfreq": "3.1.1"}
 SPANISH_WORD = re.compile(r"[a-záéíóúüñ]{2,}")
 
 
-def _words(text: str) -> frozenset[str]:
-    """Split a whitespace-separated block of words into a set (NFC)."""
-    return frozenset(unicodedata.normalize("NFC", word) for word in text.split())
-
-
 # Reviewed keep list: singular common nouns among wordfreq's most frequent Spanish words that the
 # translation table does not already give, in the order they were met reading the list from the
 # top.  Only as many as LIST_SIZE needs are used (rule 3); the rest are a margin, so that a change
 # to the table does not leave the list short.
-FILL_NOUNS: frozenset[str] = _words(
+FILL_NOUNS: frozenset[str] = words(
     """
     vez derecho pena causa provincia compañía época corte necesidad ropa cine formación
     marcha conjunto régimen lengua doctor acto destino hambre propuesta motivo silencio
@@ -127,7 +124,7 @@ FILL_NOUNS: frozenset[str] = _words(
 # Noun-like words met while reading the list that are left out on purpose, by reason.
 STOP_LIST: dict[str, frozenset[str]] = {
     # Place and personal names (lowercased by wordfreq) and names that are also common nouns.
-    "proper noun or name": _words(
+    "proper noun or name": words(
         """
         méxico españa argentina madrid juan chile venezuela colombia europa carlos américa
         luis maría brasil china francia francisco pedro perú barcelona antonio pablo cuba
@@ -138,7 +135,7 @@ STOP_LIST: dict[str, frozenset[str]] = {
     ),
     # Months and weekdays: common nouns in Spanish, but proper names in the English list and
     # first names in Spanish ("julio", "mayo"); left out to keep the two lists parallel.
-    "month or weekday": _words(
+    "month or weekday": words(
         """
         enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre
         diciembre lunes martes miércoles jueves viernes sábado domingo navidad
@@ -146,14 +143,14 @@ STOP_LIST: dict[str, frozenset[str]] = {
     ),
     # Nouns used almost only inside one fixed phrase ("sin embargo", "a través de",
     # "llevar a cabo", "en torno a", "a menudo", "no obstante", "con respecto a").
-    "fixed phrase only": _words(
+    "fixed phrase only": words(
         """
         embargo través cabo torno menudo obstante respecto acerca
         """
     ),
     # Mainly a verb form ("encuentro", "recuerdo", "gusto", "odio": I find, remember, like,
     # hate), an adjective or an adverb, although also a noun.
-    "mainly a verb, adjective or adverb": _words(
+    "mainly a verb, adjective or adverb": words(
         """
         encuentro recuerdo gusto odio ser bien mal frío corriente extranjero móvil militar
         fiscal santo humano izquierda derecha puesto penal titular editorial mundial norte
@@ -162,32 +159,32 @@ STOP_LIST: dict[str, frozenset[str]] = {
     ),
     # The feminine of a gender pair whose masculine is the dictionary form ("amigo" is in the
     # list; "chica", the natural translation of "girl", is the exception).
-    "feminine of a gender pair": _words(
+    "feminine of a gender pair": words(
         """
         amiga niña abuela
         """
     ),
     # Plural-only nouns and spelling variants of a word already in the list.
-    "plural-only or variant spelling": _words(
+    "plural-only or variant spelling": words(
         """
         gracias ganas vacaciones finanzas vídeo periodo dia
         """
     ),
     # Numerals, anglicisms and clippings, titles.
-    "numeral, loanword or title": _words(
+    "numeral, loanword or title": words(
         """
         mil millón cero ciento post show online auto pro sub don
         """
     ),
     # Profanity, slurs and sexual terms are left out of a workshop dataset.
-    "offensive or sexual term": _words(
+    "offensive or sexual term": words(
         """
         mierda puta culo carajo joder sexo
         """
     ),
 }
 
-STOP_WORDS: frozenset[str] = frozenset(w for group in STOP_LIST.values() for w in group)
+STOP_WORDS: frozenset[str] = all_stop_words(STOP_LIST)
 
 
 class TranslationTableError(ValueError):
@@ -292,48 +289,23 @@ def build_word_list(size: int = LIST_SIZE, translations: Path = TRANSLATIONS) ->
 
 def write_csv(nouns: list[Noun], output: Path) -> None:
     """Write ``word,rank,zipf,english`` rows to ``output`` (UTF-8, ``\\n`` line endings)."""
-    output.parent.mkdir(parents=True, exist_ok=True)
-    with output.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["word", "rank", "zipf", "english"])
-        for rank, noun in enumerate(nouns, start=1):
-            writer.writerow([noun.word, rank, f"{noun.zipf:.2f}", noun.english])
+    write_ranked_csv(output, ((noun.word, noun.zipf, (noun.english,)) for noun in nouns), ["english"])
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Build 1,000 common Spanish nouns aligned with data/words.csv.")
-    parser.add_argument(
-        "--output",
-        type=Path,
-        default=DEFAULT_OUTPUT,
-        help=f"CSV file to write (default: {DEFAULT_OUTPUT})",
-    )
-    args = parser.parse_args(argv)
-
-    installed = {name: version(name) for name in BUILT_WITH}
-    for name, built in BUILT_WITH.items():
-        if installed[name] != built:
-            print(
-                f"warning: {name} {installed[name]} is installed but the list was "
-                f"built with {built}; the output may differ",
-                file=sys.stderr,
-            )
+    output = parse_output("Build 1,000 common Spanish nouns aligned with data/words.csv.", DEFAULT_OUTPUT, argv)
+    installed = installed_versions(BUILT_WITH)
 
     result = build_word_list()
     nouns = result.nouns
-    write_csv(nouns, args.output)
+    write_csv(nouns, output)
 
     aligned = sum(1 for noun in nouns if noun.english)
-    versions = ", ".join(f"{name} {v}" for name, v in installed.items())
-    print(f"wrote {len(nouns)} nouns to {args.output} ({versions})")
-    print(
+    details = (
         f"{result.translated} English nouns translated, {result.merged} merged into an earlier "
         f"translation: {aligned} aligned pairs; {result.filled} nouns from the keep list"
     )
-    print(f"stop list: {len(STOP_WORDS)} words in {len(STOP_LIST)} groups")
-    print(f"first: {', '.join(noun.word for noun in nouns[:10])}")
-    print(f"last:  {', '.join(noun.word for noun in nouns[-10:])}")
-    print(f"zipf:  {nouns[0].zipf:.2f} .. {nouns[-1].zipf:.2f}")
+    report(len(nouns), output, installed, details, STOP_LIST, [(noun.word, noun.zipf) for noun in nouns])
     return 0
 
 

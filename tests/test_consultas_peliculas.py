@@ -29,21 +29,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import snowballstemmer
+import query_overlap
+from query_overlap import CATEGORIES, FOREIGN_STOP_WORDS, USE_LANGUAGES, make_content_words, overlap_violations, plain
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-from test_queries import FOREIGN_STOP_WORDS, USE_LANGUAGES
 
 from vectorlab.data import load_movie_queries, load_movies
 
 FIXTURES = Path(__file__).parent / "fixtures"
-CATEGORIES = {"paraphrase", "keyword", "foreign", "vague", "rambling"}
 CHECKED = {"paraphrase", "foreign"}
-MAX_TITLE_SHARE, MAX_SUMMARY_SHARE, MAX_MEAN_SUMMARY_SHARE = 0.0, 0.5, 0.25
 
 SPANISH_STOP_WORDS = """
 a al algo algún alguna algunas alguno algunos ante antes aquel aquella aquellas aquellos aquí así cada como
@@ -54,29 +51,11 @@ porque que qué quien quienes se sea ser si sí sin sobre son su sus también ta
 todos tu tú tus un una uno unos unas y ya yo
 """
 
-
-def _plain(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-
-
-STOP_WORDS = frozenset(_plain(w) for w in (*SPANISH_STOP_WORDS.split(), *FOREIGN_STOP_WORDS.split(),
-                                             *ENGLISH_STOP_WORDS))
+STOP_WORDS = frozenset(plain(w) for w in (*SPANISH_STOP_WORDS.split(), *FOREIGN_STOP_WORDS.split(),
+                                           *ENGLISH_STOP_WORDS))
 STEMMERS = {"es": "spanish", "en": "english", "fr": "french", "de": "german", "it": "italian", "pt": "portuguese"}
-
-
-@cache
-def _stemmer(language: str) -> snowballstemmer.stemmer:
-    if language not in STEMMERS:
-        raise ValueError(f"no stemmer for language {language!r}: add one to STEMMERS ({', '.join(STEMMERS)})")
-    return snowballstemmer.stemmer(STEMMERS[language])
-
-
-@cache
-def content_words(text: str, language: str = "es") -> frozenset[str]:
-    """The stemmed content words of ``text``, with ``language``'s stemmer (see the module docstring)."""
-    words = re.findall(r"[^\W\d_]+", unicodedata.normalize("NFC", text).lower())
-    words = [w for w in words if len(w) > 1 and _plain(w) not in STOP_WORDS]
-    return frozenset(_plain(stem) for stem in _stemmer(language).stemWords(words))
+# Each query through its own language's steps, Spanish by default (see the module docstring).
+content_words = make_content_words(STOP_WORDS, STEMMERS, "es", drop_accents_first=False)
 
 
 def overlap_report(queries: pd.DataFrame, movies: pd.DataFrame) -> pd.DataFrame:
@@ -84,33 +63,8 @@ def overlap_report(queries: pd.DataFrame, movies: pd.DataFrame) -> pd.DataFrame:
 
     A title shared by an original and its remake counts both rows' Spain titles and summaries.
     """
-    films = movies.groupby("title").agg({"title_spain": " ".join, "summary": " ".join})
-    rows = []
-    for query, titles, language in zip(queries["query"], queries["expected"], queries["language"], strict=True):
-        words = content_words(query, language)
-        for title in titles:
-            in_title = content_words(f"{title} {films.loc[title, 'title_spain']}", language)
-            in_summary = content_words(films.loc[title, "summary"], language)
-            rows.append({
-                "query": query, "title": title,
-                "title share": len(words & in_title) / len(words),
-                "summary share": len(words & in_summary) / len(words),
-                "shared": " ".join(sorted(words & (in_title | in_summary))),
-            })
-    return pd.DataFrame(rows)
-
-
-def overlap_violations(report: pd.DataFrame) -> list[str]:
-    """Every way ``report`` breaks the documented bounds, as readable lines (empty when it keeps them)."""
-    problems = [f"title share {row['title share']:.2f} > {MAX_TITLE_SHARE}: {row['query']!r} vs {row['title']!r} "
-                f"(shared: {row['shared']})" for _, row in report[report["title share"] > MAX_TITLE_SHARE].iterrows()]
-    problems += [f"summary share {row['summary share']:.2f} > {MAX_SUMMARY_SHARE}: {row['query']!r} vs "
-                 f"{row['title']!r} (shared: {row['shared']})"
-                 for _, row in report[report["summary share"] > MAX_SUMMARY_SHARE].iterrows()]
-    mean = report["summary share"].mean()
-    if mean > MAX_MEAN_SUMMARY_SHARE:
-        problems.append(f"mean summary share {mean:.3f} > {MAX_MEAN_SUMMARY_SHARE}")
-    return problems
+    return query_overlap.overlap_report(queries, movies, content_words, language_column="language",
+                                        other_title_columns=["title_spain"])
 
 
 @pytest.fixture(scope="module")

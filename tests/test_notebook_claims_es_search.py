@@ -10,7 +10,18 @@ are their own, not translations of the English claims.
 from __future__ import annotations
 
 import pytest
-from test_notebook_claims import claims
+import test_notebook_claims
+from test_notebook_claims import (
+    assert_dimensions_equal_truncation,
+    assert_hit_gains,
+    assert_hnsw_matches_exhaustive,
+    assert_pca_beats_truncation,
+    assert_quantized_sizes,
+    assert_recipe,
+    assert_rescoring_ladder,
+    claims,
+    poor_index,
+)
 
 pytestmark = pytest.mark.notebook
 
@@ -79,16 +90,11 @@ def test_04_es_the_rambling_requests():
 
 def test_04_es_hnsw_returns_what_exhaustive_search_returns():
     """"Aquí HNSW iguala a la búsqueda exhaustiva, como en la charla.\""""
-    c = claims("es/04_search.ipynb", SEARCH)
-    assert c["recall"] >= 0.99 and c["hnsw_top5"] == c["exact_top5"], c
+    assert_hnsw_matches_exhaustive(claims("es/04_search.ipynb", SEARCH))
 
 
-SEARCH_SOLUTIONS = {
-    "french": "french.to_dict('list')",
-    "hits": "hits.to_dict('index')",
-    "poor": "poor.to_dict('records')",
-    "timed": "{'M': index.M, 'ef_construction': index.ef_construction, 'ef': index.ef, 'same': same}",
-}
+# The same code cells as the English notebook's, so the same probes.
+SEARCH_SOLUTIONS = test_notebook_claims.SEARCH_SOLUTIONS
 
 
 def test_04_es_solutions_answers():
@@ -101,12 +107,9 @@ def test_04_es_solutions_answers():
     c = claims("es/solutions/04_search.ipynb", SEARCH_SOLUTIONS)
     title, summary = c["french"]["solo el título"], c["french"]["título: resumen"]
     assert title[0] == "Buscando a Nemo" and summary[:2] == ["Buscando a Dory", "Buscando a Nemo"], c["french"]
-    gains = {category: row["hit@10"] - row["hit@5"] for category, row in c["hits"].items() if category != "all"}
-    assert {category for category, gain in gains.items() if gain > 0} == {"paraphrase", "keyword"}, gains
-    assert {"foreign", "vague", "rambling"} <= set(gains), gains
+    assert_hit_gains(c["hits"], gaining={"paraphrase", "keyword"}, flat={"foreign", "vague", "rambling"})
     assert c["hits"]["rambling"]["hit@5"] == 1, c["hits"]
-    poor = next(row for row in c["poor"] if row["M"] == 4)
-    assert 0.6 <= poor["recall@10"] <= 0.75, poor
+    assert 0.6 <= poor_index(c)["recall@10"] <= 0.75, poor_index(c)
     assert c["timed"] == {"M": 16, "ef_construction": 200, "ef": 50, "same": True}, c["timed"]
 
 
@@ -150,13 +153,8 @@ def test_05_es_the_ladder():
     bits solos hallan cerca de dos tercios del top 10 real; reevaluar 20 candidatos halla más, y 80 (un sexto de
     estos títulos) deja el recall cerca de 1.\""""
     c = claims("es/05_quantize.ipynb", QUANTIZE)
-    b, r = c["bytes"], c["recall"]
-    assert b["int8"] * 4 == b["float32"] and b["binario"] * 32 == b["float32"], b
-    assert round(100 * (1 - b["binario"] / b["float32"])) == 97
-    assert {size for name, size in b.items() if name.startswith("binario")} == {b["binario"]}, b
-    assert 0.6 <= r["binario"] <= 0.72 and r["binario, reevaluar 20"] > r["binario"], r
-    assert r["binario, reevaluar 40"] > r["binario, reevaluar 20"] and r["binario, reevaluar 80"] >= 0.97, r
-    assert round(c["n"] / 80) == 6 and r["float32"] == 1.0, c["n"]
+    assert_quantized_sizes(c["bytes"], binary="binario")
+    assert_rescoring_ladder(c["recall"], c["n"], binary="binario", rescored="binario, reevaluar")
 
 
 def test_05_es_solutions_answers():
@@ -180,46 +178,26 @@ def test_05_es_solutions_answers():
 
 # -- 06 reducir dimensiones -------------------------------------------------------------------------------
 
-REDUCE = {
-    "model": "settings.model",
-    "short_dims": "int(short.shape[1])",
-    "diff": "float(np.abs(short - truncate(vectors[:50], 256)).max())",
-    "library_diff": "float(np.abs(short - vl.truncate(vectors[:50], 256)).max())",
-    "sizes": "sizes",
-    "curves": "curves",
-    "recipe": "{int(k): v for k, v in recipe.items()}",
-    "bytes": "int(packed.shape[1])",
-    "dims": "int(vectors.shape[1])",
-    "n": "len(vectors)",
-}
+# The same code cells as the English notebook's, so the same probes.
+REDUCE = test_notebook_claims.REDUCE
 
 
 def test_06_es_dimensions_runs_offline_and_equals_truncation():
     """"Nuestro endpoint sin red responde igual: la llamada de la charla corre con cualquier proveedor ... Con el
     modelo por defecto, la respuesta es truncate(), salvo redondeo. ... USE, el modelo por defecto, no se entrenó
     con MRL\""""
-    from vectorlab.embed.providers import model_info
-
-    c = claims("es/06_reduce_dimensions.ipynb", REDUCE)
-    assert c["model"] == "use-multilingual-v3" and c["short_dims"] == 256, c
-    assert c["diff"] < 1e-5 and c["library_diff"] < 1e-5, c
-    assert model_info(c["model"]).shortenable is False
+    assert_dimensions_equal_truncation(claims("es/06_reduce_dimensions.ipynb", REDUCE))
 
 
 def test_06_es_pca_keeps_more_neighbours_than_truncation_at_every_size():
     """"Con el modelo por defecto, PCA conserva más vecinos que truncar en todos los tamaños.\""""
-    c = claims("es/06_reduce_dimensions.ipynb", REDUCE)
-    for d, pca, truncated in zip(c["sizes"], c["curves"]["PCA"], c["curves"]["truncar"], strict=True):
-        assert pca > truncated, (d, pca, truncated)
+    assert_pca_beats_truncation(claims("es/06_reduce_dimensions.ipynb", REDUCE), truncation="truncar")
 
 
 def test_06_es_the_recipe():
     """"Con el modelo por defecto, este código de 32 bytes, 64 veces más chico que el float32, halla más de 9 de
     cada 10 del top 10 real al reevaluar 100 candidatos (un quinto de estas películas).\""""
-    c = claims("es/06_reduce_dimensions.ipynb", REDUCE)
-    assert c["bytes"] == 32 and c["dims"] * 4 // c["bytes"] == 64, c
-    assert c["recipe"]["100"] > 0.9 and c["recipe"]["100"] > c["recipe"]["10"], c["recipe"]
-    assert round(c["n"] / 100) == 5, c["n"]
+    assert_recipe(claims("es/06_reduce_dimensions.ipynb", REDUCE), more_than=0.9)
 
 
 def test_06_es_solutions_answers():

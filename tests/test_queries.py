@@ -8,7 +8,7 @@ the query's content words that also appear in the film's title, and in its summa
 - content words: the text is Unicode-decomposed with accents dropped, lowercased and cut into runs of
   letters (so ``Día`` -> ``dia``, ``family's`` -> ``family`` + ``s``); one-letter tokens and the stop words
   of every language in the set (scikit-learn's English list plus short Spanish, French, German, Italian and
-  Portuguese lists below) are removed; each word is reduced by the Snowball English stemmer
+  Portuguese lists in tests/query_overlap.py) are removed; each word is reduced by the Snowball English stemmer
   (``dalmatians`` -> ``dalmatian``, ``running`` -> ``run``).
 - foreign queries go through exactly the same steps, so what is counted is literal leakage into the
   English text (a shared name such as ``Alaska``, a borrowed word such as ``chef``), not translation.
@@ -26,44 +26,22 @@ file (tests/fixtures/movie_queries_v1.csv, written with the summaries at hand) f
 from __future__ import annotations
 
 import re
-import unicodedata
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import snowballstemmer
+import query_overlap
+from query_overlap import CATEGORIES, FOREIGN_STOP_WORDS, USE_LANGUAGES, make_content_words, overlap_violations
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from vectorlab.data import load_movie_queries, load_movies
 
 FIXTURES = Path(__file__).parent / "fixtures"
-CATEGORIES = {"paraphrase", "keyword", "foreign", "vague", "rambling"}
 CHECKED = {"paraphrase", "foreign", "rambling"}
-# ISO 639-1 codes of the languages Universal Sentence Encoder multilingual v3 was trained on.
-USE_LANGUAGES = {"ar", "zh", "nl", "en", "fr", "de", "it", "ja", "ko", "pl", "pt", "es", "th", "tr", "ru"}
-MAX_TITLE_SHARE, MAX_SUMMARY_SHARE, MAX_MEAN_SUMMARY_SHARE = 0.0, 0.5, 0.25
 
-FOREIGN_STOP_WORDS = """
-a al algo como con de del el ella en es esta este esto hay la las lo los mas mi muy no para pero por que se
-ser si sin sobre su sus te tiene un una uno unos va y ya
-au aux avec ce ces dans des du elle en est et il ils la le les leur lui mais ne pas par pour qu qui sa se
-ses son sont sur un une
-als am an auf aus bei das dem den der des die ein eine einem einen einer er es fur hat im in ist mit nach
-nicht nur sich sie sind um und von vor wenn wie zu zum zur
-che chi con da dal del della di e gli il in la le lo nel per si su un una uno
-ao aos com da das de do dos e em na no nos o os para pela pelo por que se sua seu um uma
-"""
 STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset(FOREIGN_STOP_WORDS.split())
-_STEMMER = snowballstemmer.stemmer("english")
-
-
-@cache
-def content_words(text: str) -> frozenset[str]:
-    """The stemmed content words of ``text`` (see the module docstring)."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
-    words = [w for w in re.findall(r"[^\W\d_]+", plain) if len(w) > 1 and w not in STOP_WORDS]
-    return frozenset(_STEMMER.stemWords(words))
+# Every query, whatever its language, through the English steps (see the module docstring).
+content_words = make_content_words(STOP_WORDS, {"en": "english"}, "en", drop_accents_first=True)
 
 
 def overlap_report(queries: pd.DataFrame, movies: pd.DataFrame) -> pd.DataFrame:
@@ -71,31 +49,7 @@ def overlap_report(queries: pd.DataFrame, movies: pd.DataFrame) -> pd.DataFrame:
 
     A title shared by an original and its remake counts both summaries.
     """
-    summaries = movies.groupby("title")["summary"].agg(" ".join)
-    rows = []
-    for query, titles in zip(queries["query"], queries["expected"], strict=True):
-        words = content_words(query)
-        for title in titles:
-            rows.append({
-                "query": query, "title": title,
-                "title share": len(words & content_words(title)) / len(words),
-                "summary share": len(words & content_words(summaries[title])) / len(words),
-                "shared": " ".join(sorted(words & (content_words(title) | content_words(summaries[title])))),
-            })
-    return pd.DataFrame(rows)
-
-
-def overlap_violations(report: pd.DataFrame) -> list[str]:
-    """Every way ``report`` breaks the documented bounds, as readable lines (empty when it keeps them)."""
-    problems = [f"title share {row['title share']:.2f} > {MAX_TITLE_SHARE}: {row['query']!r} vs {row['title']!r} "
-                f"(shared: {row['shared']})" for _, row in report[report["title share"] > MAX_TITLE_SHARE].iterrows()]
-    problems += [f"summary share {row['summary share']:.2f} > {MAX_SUMMARY_SHARE}: {row['query']!r} vs "
-                 f"{row['title']!r} (shared: {row['shared']})"
-                 for _, row in report[report["summary share"] > MAX_SUMMARY_SHARE].iterrows()]
-    mean = report["summary share"].mean()
-    if mean > MAX_MEAN_SUMMARY_SHARE:
-        problems.append(f"mean summary share {mean:.3f} > {MAX_MEAN_SUMMARY_SHARE}")
-    return problems
+    return query_overlap.overlap_report(queries, movies, content_words)
 
 
 @pytest.fixture(scope="module")
