@@ -168,6 +168,18 @@ def test_http_errors_use_openais_error_json(server, method, path, body, status, 
     assert words in payload["error"]["message"]
 
 
+def test_the_access_log_never_shows_a_key_sent_as_a_query_parameter(server, caplog):
+    """A client may put its key in the URL (``?api_key=...``, as some OpenAI-compatible clients do): the
+    server's DEBUG access log shows the request with the key hidden."""
+    secret = "sk-QueryParamKey0123456789abcdefXYZ"
+    with caplog.at_level("DEBUG", logger="vectorlab.embed.local_server"):
+        got, _ = raw_request(server, "GET", f"/v1/models?api_key={secret}")
+    assert got == 200
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "/v1/models?api_key=***" in logged, logged
+    assert secret not in logged and secret[:8] not in logged
+
+
 def test_it_binds_loopback_only():
     for host in ("0.0.0.0", "192.168.1.10", "example.com", "::"):
         with pytest.raises(ValueError, match="loopback"):

@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 
 from vectorlab.embed import use_model
-from vectorlab.errors import InputError
+from vectorlab.errors import InputError, redact
 
 __all__ = ["EmbeddingServer", "serve_embeddings", "EmbeddingHandler", "ApiError", "MAX_INPUTS", "MAX_BODY_BYTES"]
 
@@ -93,7 +93,8 @@ class EmbeddingHandler(BaseHTTPRequestHandler):
     # -- plumbing ---------------------------------------------------------------------------------
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (the stdlib's signature)
-        logger.debug("%s - %s", self.address_string(), format % args)
+        # the request line may carry a key as a query parameter (?api_key=...): the log never shows it
+        logger.debug("%s - %s", self.address_string(), redact(format % args))
 
     def _send_json(self, status: int, payload: Any) -> None:
         body = json.dumps(payload, separators=(",", ":")).encode()
