@@ -28,7 +28,13 @@ MODULE_MARKS = {
 SLOW_TESTS = {
     "test_bad_inputs_core": ("test_damaged_hnsw_file", "test_edited_hnsw_settings",
                              "test_settings_edited_and_re_signed", "test_loading_prints_nothing", "test_hnsw_save",
-                             "test_hnsw_M_1"),
+                             "test_hnsw_M_1", "test_a_save_killed_between_its_steps",
+                             "test_a_settings_file_naming_a_previous_index", "test_shipped_embeddings_files_re_save"),
+    # a real server is made to stall, trickle or refuse until the client's timeouts and retries run out
+    "test_client": ("test_a_refused_connection_is_retried", "test_a_trickling_server", "test_a_slow_server_times_out",
+                    "test_a_silent_server"),
+    "test_benchmarks_report": ("test_a_full_run_records_the_machine",),
+    "test_data": ("test_every_dataset_is_shipped_for_both", "test_prepare_data_is_deterministic"),
     "test_use_model": ("test_the_limit_is_8191", "test_the_client_applies_the_same_rules",
                        "test_embedding_needs_no_torch", "test_memory_grows"),
     "test_cache": ("test_a_writer_killed_mid_write", "test_two_processes_writing"),
