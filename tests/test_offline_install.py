@@ -71,3 +71,24 @@ def test_create_client_embeds_spanish_and_finds_the_lion_king_offline(tmp_path):
                                              "(API_HOST=github for GitHub Models).")
     cached = list((tmp_path / "project" / "embeddings_cache" / "use-multilingual-v3").rglob("*.json"))
     assert len(cached) == 1  # computed here, then cached
+
+
+def test_the_offline_path_never_imports_the_sdk_or_scikit_learn(tmp_path):
+    """Each notebook kernel starts by importing vectorlab: the OpenAI SDK (~0.7 s) and scikit-learn with
+    scipy.stats (~1.3 s) are imported where they are first needed, so the offline default pays for neither.
+    The last step is the control: fitting a PCA does import scikit-learn, so the check can see it."""
+    out = run_offline(tmp_path, """
+        import json, sys
+        import numpy as np
+        import vectorlab as vl
+
+        heavy = ("openai", "sklearn", "scipy.stats")
+        loaded = lambda: [name for name in heavy if name in sys.modules]
+        after_import = loaded()
+        vl.create_client().embed(["perro", "gato"])
+        after_embedding = loaded()
+        vl.fit_pca(np.eye(3, dtype=np.float32), 2)
+        print(json.dumps({"import": after_import, "embed": after_embedding, "pca": loaded()}))
+    """)
+    assert out["import"] == [] and out["embed"] == []
+    assert "sklearn" in out["pca"]

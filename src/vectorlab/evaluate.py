@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import kendalltau
 
 from vectorlab._key_codes import key_codes
 from vectorlab._relevance import bootstrap_ci, first_hit_rank, hit_at_k, mean_reciprocal_rank, search_quality
@@ -239,4 +238,6 @@ def rank_agreement(a: Any, b: Any) -> float:
             f"the two lists share {n} item{'' if n == 1 else 's'}, and an order needs at least 2: compare longer "
             "lists, or report overlap(a, b) alone when they share fewer than 2 items"
         )
+    from scipy.stats import kendalltau  # here, not at the top: scipy.stats alone takes ~0.7 s to import
+
     return float(kendalltau(a_rank, b_rank).statistic)  # ranks are distinct: tau-b is the tau above

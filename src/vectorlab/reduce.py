@@ -16,14 +16,16 @@ picture of 384-dim embeddings leaves out.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sklearn.decomposition import PCA
 
 from vectorlab._kernels.linalg import row_norms, unit_rows
 from vectorlab._validation import as_matrix, as_vector_or_matrix, check_int, check_positive_int, check_same_dims
 from vectorlab.errors import InputTypeError, InvalidInputError
+
+if TYPE_CHECKING:  # imported where a PCA is fitted: scikit-learn takes over a second to import
+    from sklearn.decomposition import PCA
 
 __all__ = ["truncate", "fit_pca", "pca_reduce", "explained_variance"]
 
@@ -71,6 +73,8 @@ def _fitted_pca(basis: np.ndarray, dims: int, name: str, seed: int) -> PCA:
     if not np.ptp(basis, axis=0).any():
         raise InvalidInputError(f"cannot fit a PCA on {name}: all {basis.shape[0]} vectors are identical, so "
                                 "there is no direction of spread; pass different vectors")
+    from sklearn.decomposition import PCA
+
     with np.errstate(over="ignore", invalid="ignore"):
         pca = PCA(n_components=dims, random_state=seed).fit(basis)
     if not np.isfinite(pca.explained_variance_ratio_).all() or not np.isfinite(pca.components_).all():
@@ -174,5 +178,7 @@ def explained_variance(vectors: Any, dims: int) -> float:
     dims = _check_pca_dims(dims, matrix, "vectors")
     if not np.ptp(matrix, axis=0).any():
         raise InvalidInputError("vectors have no variance (all vectors are identical): nothing to explain")
+    from sklearn.decomposition import PCA
+
     pca = PCA(svd_solver="full").fit(matrix.astype(np.float64))
     return float(min(1.0, pca.explained_variance_ratio_[:dims].sum()))

@@ -27,7 +27,6 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import numpy as np
 
 from vectorlab._validation import check_int
-from vectorlab.embed._deadline import RETRYABLE, DeadlineExceeded, DeadlineTransport, retry_after_seconds
 from vectorlab.embed.hosts import OFFLINE_FIX, HostSettings
 from vectorlab.embed.providers import (
     KNOWN_MODELS,
@@ -149,7 +148,11 @@ class OpenAIProvider(Provider):
     def __init__(self, settings: HostSettings, *, retry: RetryPolicy | None = None,
                  azure_token_provider: Callable[[], str] | None = None,
                  azure_sign_in: str = "DefaultAzureCredential") -> None:
+        # The SDK, and the transport built on it, are imported on first use, here and below: importing openai
+        # takes ~0.7 s, which the offline default (and every notebook kernel that uses it) never needs.
         import openai
+
+        from vectorlab.embed._deadline import DeadlineTransport
 
         self.host = settings.host
         self.settings = settings
@@ -237,6 +240,8 @@ class OpenAIProvider(Provider):
         """Send one request (the SDK retrying within the deadline) and read the answer strictly."""
         import openai
 
+        from vectorlab.embed._deadline import DeadlineExceeded
+
         extra: dict[str, Any] = {} if dimensions is None else {"dimensions": dimensions}
         self.transport.start(self.retry.timeout, self.retry.deadline)
         failure: ProviderError
@@ -282,6 +287,8 @@ class OpenAIProvider(Provider):
                           f"attempt{'s' * (attempts > 1)}: {failure}. Fix: {fix}", choice, attempts=attempts)
 
     def _status_error(self, error: Any, choice: ModelChoice) -> ProviderError:
+        from vectorlab.embed._deadline import RETRYABLE, retry_after_seconds
+
         status = error.status_code
         said = self._server_message(getattr(error, "body", None))
         attempts = _attempts(error.response.request)
