@@ -219,6 +219,16 @@ QUICK = "not notebook and not db and not browser and not slow"
 """What `test --quick` deselects: the notebooks, the database, the browser and the slow tests (pytest markers)."""
 
 
+PARALLEL = ("-n", "auto", "--dist", "loadgroup")
+"""pytest-xdist: one worker per core; the tests sharing a notebook's run, the database or a costly fixture keep to
+one worker (their xdist_group, set in tests/conftest.py). Pass ``-n 0`` to run in this process (e.g. with --pdb)."""
+
+
+def _pytest(extra: list[str]) -> list[str]:
+    chosen = any(argument.startswith(("-n", "--numprocesses")) for argument in extra)
+    return ["-m", "pytest", *(() if chosen else PARALLEL), *extra]
+
+
 def run_tests(extra: list[str]) -> None:
     """Lint with ruff, type-check src/ with mypy (strict; pyproject's [tool.mypy]), then run pytest (package tests,
     doctests, notebooks, data checks). The first that fails stops the run with its exit code.
@@ -228,11 +238,11 @@ def run_tests(extra: list[str]) -> None:
     if "--quick" in extra:
         extra = [argument for argument in extra if argument != "--quick"]
         _run(PYTHON, "-m", "ruff", "check", ".")
-        _run(PYTHON, "-m", "pytest", "-m", QUICK, *extra)
+        _run(PYTHON, *_pytest(["-m", QUICK, *extra]))
         return
     _run(PYTHON, "-m", "ruff", "check", ".")
     _run(PYTHON, "-m", "mypy")
-    _run(PYTHON, "-m", "pytest", *extra)
+    _run(PYTHON, *_pytest(extra))
 
 
 def main(argv: list[str]) -> None:

@@ -10,10 +10,13 @@ a probe that fails fails its claim, not the notebook.
 
 from __future__ import annotations
 
+import ast
 import atexit
+import inspect
 import json
 import shutil
 import tempfile
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,14 +116,27 @@ def probe_values(relative: str, probes: dict[str, str]) -> dict[str, Any]:
     return {name: run.values[_probe_key(expression)] for name, expression in probes.items()}
 
 
+def _claims_calls(source_of: Any) -> list[ast.Call]:
+    """Every ``claims("notebook.ipynb", PROBES)`` call written in the source of a module or function."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(source_of)))
+    return [node for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "claims"
+            and len(node.args) == 2 and isinstance(node.args[0], ast.Constant)]
+
+
 def register_claims_module(module: Any) -> None:
     """Register every ``claims("notebook.ipynb", PROBES)`` call written in ``module``'s source."""
-    import ast
-    import inspect
+    for node in _claims_calls(module):
+        probes = eval(compile(ast.Expression(node.args[1]), "<claims>", "eval"), vars(module))  # noqa: S307
+        register(node.args[0].value, probes)
 
-    tree = ast.parse(inspect.getsource(module))
-    for node in ast.walk(tree):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "claims"
-                and len(node.args) == 2 and isinstance(node.args[0], ast.Constant)):
-            probes = eval(compile(ast.Expression(node.args[1]), "<claims>", "eval"), vars(module))  # noqa: S307
-            register(node.args[0].value, probes)
+
+def claimed_notebooks(function: Any) -> set[str]:
+    """The notebooks (paths under notebooks/) whose run a claims test function reads."""
+    return {node.args[0].value for node in _claims_calls(function)}
+
+
+def uses_database(relative: str) -> bool:
+    """Whether notebook ``relative`` connects to PostgreSQL (the embedded server, or DATABASE_URL)."""
+    cells = json.loads((NOTEBOOKS / relative).read_text(encoding="utf-8"))["cells"]
+    return any("vectordb.connect(" in "".join(cell["source"]) for cell in cells if cell["cell_type"] == "code")
