@@ -240,3 +240,14 @@ def test_reduce_rejects_empty_input():
 def test_explained_variance_without_variance():
     with pytest.raises(ValueError, match=r"vectors have no variance \(all vectors are identical\)"):
         explained_variance(np.ones((4, 3)), 1)
+
+
+def test_a_zero_prefix_stays_zero_beside_tiny_and_huge_rows():
+    """A zero row next to rows that need unit_rows' float64 path (lengths below 1e-18 or above 1e18) stays zero,
+    and every other row matches a float64 normalization."""
+    vectors = np.array([[0, 0, 5], [1e-30, 1e-30, 1], [3e30, 4e30, 1], [3, 4, 0]], dtype=np.float32)
+    kept = truncate(vectors, 2)
+    wide = vectors[:, :2].astype(np.float64)
+    norms = np.linalg.norm(wide, axis=1, keepdims=True)
+    expected = np.divide(wide, norms, out=np.zeros_like(wide), where=norms > 0)
+    np.testing.assert_allclose(kept, expected, rtol=1e-6, atol=0)
