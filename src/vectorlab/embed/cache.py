@@ -32,7 +32,6 @@ import hashlib
 import json
 import logging
 import os
-import time
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -215,19 +214,6 @@ class EmbeddingCache:
             problems.extend((path, f"the vector has {n} dims, the other entries of its folder {usual}")
                             for path, n in folder_lengths.items() if n != usual)
         return sorted(problems)
-
-    def remove_temp_files(self, older_than: float = 3600.0) -> int:
-        """Delete ``*.tmp`` files left by killed writers, older than ``older_than`` seconds; return how many."""
-        removed = 0
-        cutoff = time.time() - older_than
-        for path in self.root.glob("*/*/*/.*.tmp"):
-            try:
-                if path.stat().st_mtime < cutoff:
-                    path.unlink()
-                    removed += 1
-            except OSError:
-                continue
-        return removed
 
 
 def _load_json(path: Path) -> dict[str, Any] | None:
