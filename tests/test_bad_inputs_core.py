@@ -684,13 +684,6 @@ BAD_20 = [
 ]
 
 
-@pytest.mark.parametrize(("call", "error", "message"), [pytest.param(*case[1:], id=case[0]) for case in BAD_20])
-def test_issue20_bad_input_is_a_typed_error_naming_the_value(call, error, message):
-    with pytest.raises(error, match=message) as caught:
-        call()
-    assert isinstance(caught.value, errors.VectorlabError)
-
-
 def test_hnsw_value_limit_follows_the_dimensions_and_distances_stay_finite():
     # the largest value accepted over 10,000 dims gives finite distances that match a float64 reference
     dims = 10_000
@@ -730,13 +723,6 @@ BAD_20_EVALUATE = [
 def _table(keys: list[str]) -> Any:
     vectors = np.eye(len(keys), dtype=np.float32)
     return vl.most_similar(vectors[0], vectors, keys, k=len(keys))
-
-
-@pytest.mark.parametrize(("call", "error", "message"),
-                         [pytest.param(*case[1:], id=case[0]) for case in BAD_20_EVALUATE])
-def test_issue20_evaluation_bad_input_is_a_typed_error(call, error, message):
-    with pytest.raises(error, match=message):
-        call()
 
 
 def test_uint64_ids_from_2_63_do_not_wrap():
@@ -791,11 +777,13 @@ BAD_20_PCA_VIZ = [
 ]
 
 
+# BAD_20 with the evaluation cases and the degenerate PCA / mismatched chart cases: one test for the three tables
 @pytest.mark.parametrize(("call", "error", "message"),
-                         [pytest.param(*case[1:], id=case[0]) for case in BAD_20_PCA_VIZ])
-def test_issue20_degenerate_pca_and_mismatched_chart_are_refused(call, error, message):
-    with pytest.raises(error, match=message):
+                         [pytest.param(*case[1:], id=case[0]) for case in BAD_20 + BAD_20_EVALUATE + BAD_20_PCA_VIZ])
+def test_issue20_bad_input_is_a_typed_error_naming_the_value(call, error, message):
+    with pytest.raises(error, match=message) as caught:
         call()
+    assert isinstance(caught.value, errors.VectorlabError)
 
 
 def test_pca_at_1e20_scale_matches_a_float64_reference():
