@@ -47,9 +47,7 @@ def _check_flag(value: Any, name: str) -> bool:
 def _normalize_rows(matrix: np.ndarray) -> np.ndarray:
     """Scale each row to unit length (tiny rows too); an all-zero row stays zero (it has no direction)."""
     norms = row_norms(matrix, pairwise=True)
-    unit = unit_rows(matrix, np.where(norms > 0, norms, np.float32(1)))
-    unit[norms == 0] = 0  # unit_rows' float64 path (for tiny or huge rows) recomputes lengths: 0/0 there is NaN
-    return unit
+    return unit_rows(matrix, np.where(norms > 0, norms, np.float32(1)))
 
 
 def _check_pca_dims(dims: Any, matrix: np.ndarray, name: str) -> int:

@@ -50,14 +50,16 @@ def in_safe_range(norms: np.ndarray) -> bool:
 
 
 def unit_rows(matrix: np.ndarray, norms: np.ndarray) -> npt.NDArray[np.float32]:
-    """Each row divided by its (nonzero) norm; in float64 where float32 would under- or overflow.
+    """Each row divided by its norm; in float64 where float32 would under- or overflow.
 
-    float64 holds the square of any float32 value, so there the lengths are simply recomputed.
+    float64 holds the square of any float32 value, so there the lengths are simply recomputed; a row of
+    length zero stays zero (it has no direction), as it does in float32 when its norm is given as 1.
     """
     if in_safe_range(norms):
         unit: npt.NDArray[np.float32] = (matrix / norms[:, np.newaxis]).astype(np.float32, copy=False)
         return unit
     wide = matrix.astype(np.float64)
+    lengths = np.linalg.norm(wide, axis=1, keepdims=True)
     with np.errstate(invalid="ignore"):  # a non-finite row becomes NaN, which the caller reports
-        unit = (wide / np.linalg.norm(wide, axis=1, keepdims=True)).astype(np.float32)
+        unit = np.divide(wide, lengths, out=np.zeros_like(wide), where=lengths != 0).astype(np.float32)
     return unit
