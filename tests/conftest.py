@@ -66,17 +66,18 @@ def xdist_group(item, module_name: str) -> str | None:
 
     if module_name in GROUPED_MODULES:
         return GROUPED_MODULES[module_name]
-    notebooks: set[str] = set()
     params = getattr(getattr(item, "callspec", None), "params", {})
     if module_name.startswith("test_notebook_claims"):
         notebooks = claimed_notebooks(item.function)
-    elif module_name in ("test_notebooks", "test_notebooks_cloud") and "path" in params:
+    elif "path" in params and (module_name == "test_notebooks_cloud" or (
+            module_name == "test_notebooks" and "notebook_execution" in item.fixturenames)):
         notebooks = {params["path"].relative_to(NOTEBOOKS).as_posix()}
+    else:
+        return None  # no notebook run: only a committed file, or no notebook at all
     if any(uses_database(relative) for relative in notebooks):
         return "database"
-    if module_name == "test_notebooks_cloud" or (module_name == "test_notebooks"
-                                                  and "notebook_execution" not in item.fixturenames):
-        return None  # its own run, or only the committed file
+    if module_name == "test_notebooks_cloud":
+        return None  # a run of its own, shared with no other test
     return f"notebook:{min(notebooks)}" if notebooks else None
 
 

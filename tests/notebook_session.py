@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import atexit
+import functools
 import inspect
 import json
 import shutil
@@ -136,6 +137,7 @@ def claimed_notebooks(function: Any) -> set[str]:
     return {node.args[0].value for node in _claims_calls(function)}
 
 
+@functools.cache  # asked once per test that reads the notebook's run, at every worker's collection
 def uses_database(relative: str) -> bool:
     """Whether notebook ``relative`` connects to PostgreSQL (the embedded server, or DATABASE_URL)."""
     cells = json.loads((NOTEBOOKS / relative).read_text(encoding="utf-8"))["cells"]
